@@ -1,0 +1,58 @@
+# Everything a newcomer needs: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run web scheduler test lint typecheck pytest bench translations clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	@if ls tracker/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d tracker/translations; fi
+
+instance:
+	mkdir -p instance
+
+run: install instance
+	$(FLASK) db upgrade
+	$(FLASK) tracker load-demo
+	@echo "绩效目标跟踪: http://$(HOST):$(PORT)/  (demo users: finance, dept122, unit122101, unit122201, unit122301; password tracker-demo)"
+	@$(FLASK) tracker scheduler & sched=$$!; \
+		trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+web: install instance
+	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
+
+scheduler: install instance
+	$(FLASK) tracker scheduler
+
+lint: install
+	$(BIN)/ruff check tracker tests bench config.py wsgi.py
+	$(BIN)/ruff format --check tracker tests bench config.py wsgi.py
+
+typecheck: install
+	$(BIN)/mypy tracker
+
+pytest: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache test-output

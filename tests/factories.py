@@ -1,0 +1,86 @@
+"""factory-boy factories for the core rows; they add to ``db.session`` and flush."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import factory
+from argon2 import PasswordHasher
+
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.targets.grammar import parse_target
+from tracker.targets.models import Department, Indicator, Project, Unit
+
+
+class _Base(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
+
+
+class DepartmentFactory(_Base):
+    class Meta:
+        model = Department
+
+    code = factory.Sequence(lambda n: f"9{n:03d}")
+    name = factory.Sequence(lambda n: f"测试部门{n}")
+
+
+class UnitFactory(_Base):
+    class Meta:
+        model = Unit
+
+    department = factory.SubFactory(DepartmentFactory)
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.department.code}{n:03d}")
+    name = factory.Sequence(lambda n: f"测试单位{n}")
+
+
+class ProjectFactory(_Base):
+    class Meta:
+        model = Project
+
+    year = 2023
+    unit = factory.SubFactory(UnitFactory)
+    department = factory.SelfAttribute("unit.department")
+    code = factory.Sequence(lambda n: f"4108002300000{n:07d}")
+    name = factory.Sequence(lambda n: f"测试项目{n}")
+    kind = "recurring"
+    initial_budget = Decimal("10.00")
+    general_budget = Decimal("10.00")
+
+
+class IndicatorFactory(_Base):
+    """An indicator of ``project`` (pass ``project=None, department=…`` for a 部门整体 one)."""
+
+    class Meta:
+        model = Indicator
+
+    project = factory.SubFactory(ProjectFactory)
+    department = factory.LazyAttribute(lambda o: o.project.department if o.project else None)
+    year = 2023
+    scope_code = factory.LazyAttribute(lambda o: o.project.code if o.project else "")
+    position = factory.Sequence(int)
+    level1 = "产出指标"
+    level2 = "数量指标"
+    name = factory.Sequence(lambda n: f"指标{n}")
+    target = "≥100个"
+    comparator = factory.LazyAttribute(lambda o: parse_target(o.target, o.level1).comparator.value)
+    target_low = factory.LazyAttribute(lambda o: parse_target(o.target, o.level1).low)
+    target_high = factory.LazyAttribute(lambda o: parse_target(o.target, o.level1).high)
+    target_unit = factory.LazyAttribute(lambda o: parse_target(o.target, o.level1).unit)
+    target_text = factory.LazyAttribute(lambda o: parse_target(o.target, o.level1).text)
+    mode = "cumulative"
+
+
+_hasher = PasswordHasher()
+
+
+class UserFactory(_Base):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password_hash = factory.LazyFunction(lambda: _hasher.hash("correct horse"))
+    role = "reporter"

@@ -1,0 +1,9 @@
+"""tracker.api"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this domain's blueprints and CLI commands."""

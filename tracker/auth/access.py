@@ -1,0 +1,124 @@
+"""The one access rule every door calls (pages, API, exports, file downloads). SPEC §1.
+
+A user never learns that another unit's or department's data exists: refusals for foreign
+resources raise :class:`NotFound`, which every door turns into a 404.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.targets.models import Department, Project, Unit
+
+log = logging.getLogger("tracker.access")
+
+READ_ALL_ROLES = frozenset({"finance", "admin"})
+
+
+class NotFound(Exception):
+    """The resource does not exist for this user (404)."""
+
+
+class Forbidden(Exception):
+    """The user may see the resource but not do this (403): e.g. a reporter approving."""
+
+
+def _refuse(user, what: str) -> NotFound:
+    log.warning("access refused: user=%s role=%s %s", getattr(user, "username", None),
+                getattr(user, "role", None), what)
+    return NotFound(what)
+
+
+def visible_department_ids(user) -> set[int] | None:
+    """The departments ``user`` may read; ``None`` means all of them."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    if user.role in READ_ALL_ROLES:
+        return None
+    if user.role == "department":
+        return {user.department_id} if user.department_id else set()
+    if user.role == "reporter" and user.unit_id:
+        unit = db.session.get(Unit, user.unit_id)
+        return {unit.department_id} if unit else set()
+    return set()
+
+
+def visible_unit_ids(user) -> set[int] | None:
+    """The units whose data ``user`` may read; ``None`` means all of them."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    if user.role in READ_ALL_ROLES:
+        return None
+    if user.role == "department":
+        ids = db.session.scalars(select(Unit.id).where(Unit.department_id == user.department_id))
+        return set(ids)
+    if user.role == "reporter":
+        return {user.unit_id} if user.unit_id else set()
+    return set()
+
+
+def can_read_department(user, department_id: int) -> bool:
+    visible = visible_department_ids(user)
+    return visible is None or department_id in visible
+
+
+def can_read_unit(user, unit_id: int) -> bool:
+    visible = visible_unit_ids(user)
+    return visible is None or unit_id in visible
+
+
+def can_read_department_whole(user, department_id: int) -> bool:
+    """部门整体 data (department indicators, metrics, packages): not for reporters."""
+    return user is not None and user.role != "reporter" and can_read_department(user, department_id)
+
+
+def can_write_unit_report(user, unit_id: int) -> bool:
+    """Enter and submit actuals for a unit: its reporter or its department's admin."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == "reporter":
+        return user.unit_id == unit_id
+    if user.role == "department":
+        unit = db.session.get(Unit, unit_id)
+        return unit is not None and unit.department_id == user.department_id
+    return False
+
+
+def can_manage_department(user, department_id: int) -> bool:
+    """Targets, imports, review, department actuals, evaluations: the department's admin."""
+    return user is not None and user.role == "department" and user.department_id == department_id
+
+
+def is_finance(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.role in READ_ALL_ROLES
+
+
+def require_department(user, code: str) -> Department:
+    department = db.session.scalar(select(Department).where(Department.code == code))
+    if department is None or not can_read_department(user, department.id):
+        raise _refuse(user, f"department {code}")
+    return department
+
+
+def require_unit(user, code: str) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None or not can_read_unit(user, unit.id):
+        raise _refuse(user, f"unit {code}")
+    return unit
+
+
+def require_project(user, year: int, code: str) -> Project:
+    project = db.session.scalar(select(Project).where(Project.year == year, Project.code == code))
+    if project is None or not can_read_unit(user, project.unit_id):
+        raise _refuse(user, f"project {year}/{code}")
+    return project
+
+
+def require_role(user, *roles: str) -> None:
+    if user is None or not getattr(user, "is_authenticated", False) or user.role not in roles:
+        log.warning("access refused: user=%s role=%s needs %s", getattr(user, "username", None),
+                    getattr(user, "role", None), roles)
+        raise Forbidden(",".join(roles))

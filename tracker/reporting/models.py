@@ -1,0 +1,121 @@
+"""Monthly reports of actuals, evidence and the audit log (SPEC §4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.types import Quantity, Timestamp
+
+__all__ = ["MonthlyReport", "IndicatorActual", "Evidence", "AuditEntry", "REPORT_STATUSES",
+           "GRADES", "LIKELIHOODS", "DEVIATION_CATEGORIES"]
+
+#: 草稿 → 已提交 → 已审核 (returned reports go back to draft with a reason).
+REPORT_STATUSES = ("draft", "submitted", "approved")
+#: Grade of a qualitative indicator.
+GRADES = ("达成", "部分达成", "未达成")
+#: 完成目标可能性.
+LIKELIHOODS = ("确定能", "有可能", "完全不可能")
+#: 偏差原因 categories of 财预〔2019〕136号.
+DEVIATION_CATEGORIES = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
+
+
+class MonthlyReport(db.Model):
+    """A monthly report of year-to-date actuals for one 预算单位 (``unit_id`` set) or for the
+    department as a whole (部门整体, ``unit_id`` null). ``scope_key`` is ``unit:<code>`` or
+    ``department:<code>`` so (年度, 月份, scope) is unique on every database.
+
+    ``version`` is SQLAlchemy's optimistic-locking counter: a save built on a stale version fails.
+    """
+
+    __tablename__ = "monthly_report"
+    __table_args__ = (UniqueConstraint("year", "month", "scope_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    month: Mapped[int]
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    scope_key: Mapped[str] = mapped_column(String(48))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
+    imported: Mapped[bool] = mapped_column(default=False)
+    synthetic: Mapped[bool] = mapped_column(default=False)  # 演示数据
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[Timestamp]
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    actuals: Mapped[list[IndicatorActual]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class IndicatorActual(db.Model):
+    """实际完成值 of one indicator in one monthly report, with forecast, likelihood and causes.
+
+    ``actual`` is a number in the target's unit; for a qualitative indicator ``grade`` is one of
+    达成/部分达成/未达成 with an optional ``grade_percent`` inside its band (SPEC §4, §6).
+    """
+
+    __tablename__ = "indicator_actual"
+    __table_args__ = (UniqueConstraint("report_id", "indicator_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("monthly_report.id", ondelete="CASCADE"))
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"), index=True)
+    actual: Mapped[Quantity | None]
+    grade: Mapped[str | None] = mapped_column(String(8))
+    grade_percent: Mapped[Quantity | None]
+    forecast: Mapped[Quantity | None]
+    forecast_grade: Mapped[str | None] = mapped_column(String(8))
+    likelihood: Mapped[str | None] = mapped_column(String(8))
+    deviation_category: Mapped[str | None] = mapped_column(String(16))
+    deviation_cause: Mapped[str | None] = mapped_column(Text)
+    corrective_measure: Mapped[str | None] = mapped_column(Text)
+    computed: Mapped[bool] = mapped_column(default=False)
+
+    report: Mapped[MonthlyReport] = relationship(back_populates="actuals")
+
+
+class Evidence(db.Model):
+    """An evidence file attached to a report (stored outside the web root)."""
+
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("monthly_report.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[int | None] = mapped_column(ForeignKey("indicator.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_at: Mapped[Timestamp]
+
+
+class AuditEntry(db.Model):
+    """审计日志: who changed what, when, old and new value."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_scope", "department_code", "unit_code", "year", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[Timestamp]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    username: Mapped[str] = mapped_column(String(80), default="system")
+    action: Mapped[str] = mapped_column(String(40))  # update | submit | approve | return | import | …
+    entity: Mapped[str] = mapped_column(String(40))  # indicator_actual | monthly_report | indicator | user
+    entity_id: Mapped[int | None]
+    field: Mapped[str | None] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    unit_code: Mapped[str | None] = mapped_column(String(32))
+    year: Mapped[int | None]
+    month: Mapped[int | None]

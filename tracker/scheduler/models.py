@@ -1,0 +1,3 @@
+"""Models of this domain (filled in by its issue)."""
+
+__all__: list[str] = []
