@@ -2,7 +2,7 @@
 format it back. Pure: no Flask, no database.
 
 >>> parse_target("≥35 万人")
-Target(comparator=<Comparator.GE: 'GE'>, low=Decimal('35'), high=None, unit='万人', text='')
+Target(comparator=<Comparator.GE: 'GE'>, low=Decimal('35'), high=None, unit='万人', text='', implicit=False)
 >>> format_target(parse_target("不低于９５％"))
 '≥95%'
 """
@@ -64,6 +64,8 @@ class Target:
     high: Decimal | None = None
     unit: str = ""
     text: str = ""
+    #: A bare number (``100%``): the comparator came from the 一级指标, not from the text.
+    implicit: bool = False
 
     @property
     def is_qualitative(self) -> bool:
@@ -172,9 +174,10 @@ def parse_target(raw: str, level1: str = "") -> Target:
     if match is None:
         raise TargetSyntaxError(f"指标值“{raw}”无法识别：数值应在比较符之后、单位之前")
     number, unit = match.groups()
+    implicit = comparator is None
     if comparator is None:
         comparator = Comparator.LE if level1.strip() == COST_LEVEL1 else Comparator.GE
-    return Target(comparator, _number(number), None, _check_unit(unit, raw))
+    return Target(comparator, _number(number), None, _check_unit(unit, raw), implicit=implicit)
 
 
 def format_target(target: Target) -> str:
@@ -183,6 +186,8 @@ def format_target(target: Target) -> str:
         return target.text
     if target.comparator is Comparator.BETWEEN:
         return f"{_plain(target.low)}~{_plain(target.high)}{target.unit}"
+    if target.implicit:
+        return f"{_plain(target.low)}{target.unit}"
     return f"{SYMBOLS[target.comparator]}{_plain(target.low)}{target.unit}"
 
 
