@@ -1,0 +1,241 @@
+"""A small department with two projects, spending and approved December / July reports, and a real
+SMTP server on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from decimal import Decimal
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.factories import DepartmentFactory, IndicatorFactory, ProjectFactory, UnitFactory
+from tracker.extensions import db
+from tracker.reporting.models import IndicatorActual, MonthlyReport
+from tracker.targets.models import DepartmentBudgetLine, DepartmentGoal, SpendingEntry
+
+HOSTILE = "=cmd|' /C calc'!A0"
+
+
+@dataclass
+class Scenario:
+    department: object
+    units: list
+    projects: list
+    indicators: dict = field(default_factory=dict)
+
+
+def _spend(project, month, category, amount):
+    db.session.add(
+        SpendingEntry(
+            year=2023,
+            month=month,
+            department_id=project.department_id,
+            unit_id=project.unit_id,
+            project_code=project.code,
+            project_id=project.id,
+            category=category,
+            amount=Decimal(amount),
+        )
+    )
+
+
+def _report(department, unit, month, values: list[tuple[object, dict]]):
+    report = MonthlyReport(
+        year=2023,
+        month=month,
+        department_id=department.id,
+        unit_id=unit.id if unit else None,
+        scope_key=f"unit:{unit.code}" if unit else f"department:{department.code}",
+        status="approved",
+        imported=True,
+    )
+    for indicator, fields in values:
+        report.actuals.append(IndicatorActual(indicator_id=indicator.id, **fields))
+    db.session.add(report)
+
+
+@pytest.fixture
+def scenario(session) -> Scenario:
+    department = DepartmentFactory(code="801", name="测试市政务服务和大数据管理局")
+    unit_a = UnitFactory(department=department, code="801101", name="测试市政务服务和大数据管理局机关")
+    unit_b = UnitFactory(department=department, code="801201", name="测试市大数据中心")
+    hall = ProjectFactory(
+        unit=unit_a,
+        code="41080022000000053196",
+        name="大厅运行费",
+        initial_budget=Decimal("15.00"),
+        general_budget=Decimal("15.00"),
+        annual_goal="保障政务服务大厅正常运转。",
+    )
+    cloud = ProjectFactory(
+        unit=unit_b,
+        code="41080022000000053201",
+        name="政务云平台服务",
+        initial_budget=Decimal("40.00"),
+        general_budget=Decimal("40.00"),
+        annual_goal="政务云平台稳定运行。",
+    )
+    s = Scenario(department, [unit_a, unit_b], [hall, cloud])
+    s.indicators["visits"] = IndicatorFactory(
+        project=hall,
+        level1="产出指标",
+        level2="数量指标",
+        name="服务人次",
+        target="≥35万人次",
+        mode="cumulative",
+    )
+    s.indicators["satisfaction"] = IndicatorFactory(
+        project=hall,
+        level1="满意度指标",
+        level2="服务对象满意度指标",
+        name="群众满意度",
+        target="≥95%",
+        mode="level",
+    )
+    s.indicators["uptime"] = IndicatorFactory(
+        project=cloud, level1="产出指标", level2="质量指标", name="平台可用率", target="≥99%", mode="level"
+    )
+    s.indicators["effect"] = IndicatorFactory(
+        project=cloud,
+        level1="效益指标",
+        level2="社会效益指标",
+        name="数据共享水平",
+        target="提升",
+        mode="qualitative",
+    )
+    s.indicators["dept"] = IndicatorFactory(
+        project=None,
+        department=department,
+        level1="产出指标",
+        level2="重点工作",
+        name="重点工作完成率",
+        target="≥90%",
+        mode="level",
+    )
+    db.session.add_all(
+        [
+            DepartmentBudgetLine(
+                year=2023, department_id=department.id, subject="部门预算总额", amount=Decimal("100.00")
+            ),
+            DepartmentBudgetLine(
+                year=2023, department_id=department.id, subject="基本支出", amount=Decimal("45.00")
+            ),
+            DepartmentBudgetLine(
+                year=2023, department_id=department.id, subject="项目支出", amount=Decimal("55.00")
+            ),
+            DepartmentGoal(
+                year=2023,
+                department_id=department.id,
+                category="年度履职目标",
+                name="",
+                content="深化放管服改革，优化营商环境。",
+            ),
+        ]
+    )
+    for month in range(1, 13):
+        _spend(hall, month, "支出", "1.10")
+        _spend(cloud, month, "支出", "2.50" if month <= 7 else "3.00")
+    _spend(cloud, 3, "预算调整", "5.00")
+    db.session.flush()
+    ind = s.indicators
+    for month, visits, uptime in ((7, "12", "99.5"), (12, "30", "98")):
+        _report(
+            department,
+            unit_a,
+            month,
+            [
+                (
+                    ind["visits"],
+                    {
+                        "actual": Decimal(visits),
+                        "deviation_category": "其他",
+                        "deviation_cause": HOSTILE,
+                        "corrective_measure": "加强宣传",
+                        "likelihood": "有可能",
+                        "forecast": Decimal("33"),
+                    },
+                ),
+                (ind["satisfaction"], {"actual": Decimal("97")}),
+            ],
+        )
+        _report(
+            department,
+            unit_b,
+            month,
+            [
+                (ind["uptime"], {"actual": Decimal(uptime)}),
+                (ind["effect"], {"grade": "部分达成"}),
+            ],
+        )
+        _report(department, None, month, [(ind["dept"], {"actual": Decimal("92")})])
+    db.session.flush()
+    return s
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """What the SMTP server received: (envelope recipients, parsed message)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(
+            (list(envelope.rcpt_tos), message_from_bytes(envelope.original_content, policy=policy.default))
+        )
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(app):
+    server = SmtpServer()
+    server.start()
+    saved = {
+        key: app.config[key]
+        for key in (
+            "SMTP_HOST",
+            "SMTP_PORT",
+            "SMTP_SECURITY",
+            "SMTP_USER",
+            "MAIL_FROM",
+            "FINANCE_BUREAU_EMAIL",
+            "SMTP_TIMEOUT",
+        )
+    }
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=server.port,
+        SMTP_SECURITY="none",
+        SMTP_USER="",
+        MAIL_FROM="tracker@example.org",
+        FINANCE_BUREAU_EMAIL="czj@example.org",
+        SMTP_TIMEOUT=5,
+    )
+    yield server
+    server.stop()
+    app.config.update(saved)

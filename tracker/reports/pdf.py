@@ -1,0 +1,40 @@
+"""The package as one PDF: a Jinja template rendered by WeasyPrint with the Noto CJK fonts.
+
+The metadata dates come from the report date (``dcterms.created``) and the PDF identifier from the
+content, so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import render_template
+from weasyprint import HTML
+
+from tracker.reports.forms import LAMP_TEXT, Package
+
+__all__ = ["package_pdf", "package_html", "fmt_money", "fmt_percent"]
+
+CENT = Decimal("0.01")
+
+
+def fmt_money(value: Decimal) -> str:
+    """万元 and scores: 2 decimals, half-up, thousands separated."""
+    return f"{Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP):,}"
+
+
+def fmt_percent(value: Decimal) -> str:
+    return f"{Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)}%"
+
+
+def package_html(package: Package) -> str:
+    return render_template(
+        "pdf/package.html", package=package, lamp_text=LAMP_TEXT, fmt_money=fmt_money, fmt_percent=fmt_percent
+    )
+
+
+def package_pdf(package: Package) -> bytes:
+    html = package_html(package)
+    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    return HTML(string=html).write_pdf(pdf_identifier=identifier)

@@ -1,0 +1,167 @@
+"""Pages of 报表 and 报送: downloads, /deliveries with its settings, the dashboard (issue 5)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+
+from tracker.auth import access
+from tracker.reports import delivery as deliveries
+from tracker.reports.dashboard import dashboard_data
+from tracker.reports.forms import KIND_TITLES, LAMP_TEXT
+from tracker.reports.models import REPORT_KINDS
+from tracker.reports.schemas import DashboardQuery, RecipientsForm, SendForm
+from tracker.reports.service import FORMATS, BadPeriod, download_report
+
+bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports-static")
+
+
+def _file_response(filename: str, content: bytes, fmt: str) -> Response:
+    response = Response(content, mimetype=FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/downloads/<kind>/<department_code>/<int:year>.<fmt>")
+@bp.get("/downloads/<kind>/<department_code>/<int:year>/<int:month>.<fmt>")
+@login_required
+def download(kind: str, department_code: str, year: int, fmt: str, month: int | None = None):
+    """A package file for the monitoring / self-assessment pages' download buttons."""
+    if kind not in REPORT_KINDS or fmt not in FORMATS:
+        abort(404)
+    try:
+        filename, content = download_report(current_user, kind, department_code, year, month, fmt)
+    except BadPeriod:
+        abort(404)
+    return _file_response(filename, content, fmt)
+
+
+@bp.get("/dashboard/plotly.min.js")
+def plotly_js():
+    """Plotly's bundled JavaScript from the installed ``plotly`` package (no CDN)."""
+    path = Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
+    return send_file(path, mimetype="text/javascript", max_age=86400)
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    try:
+        query = DashboardQuery().load(request.args)
+    except ValidationError:
+        abort(404)
+    data = dashboard_data(
+        current_user, year=query["year"], month=query["month"], department_code=query["department"]
+    )
+    return render_template("dashboard/index.html", lamp_text=LAMP_TEXT, **data)
+
+
+@bp.get("/deliveries")
+@login_required
+def delivery_list():
+    if current_user.role == "reporter":
+        abort(404)
+    rows = deliveries.visible_deliveries(current_user)
+    departments = _department_choices()
+    return render_template(
+        "reports/deliveries.html",
+        deliveries=rows,
+        kinds=KIND_TITLES,
+        departments=departments,
+        can_send=bool(departments),
+    )
+
+
+def _department_choices():
+    from sqlalchemy import select
+
+    from tracker.extensions import db
+    from tracker.targets.models import Department
+
+    if access.is_finance(current_user):
+        return list(db.session.scalars(select(Department).order_by(Department.code)))
+    if current_user.role == "department" and current_user.department_id:
+        return [db.session.get(Department, current_user.department_id)]
+    return []
+
+
+@bp.post("/deliveries/send")
+@login_required
+def delivery_send():
+    try:
+        form = SendForm().load(request.form.to_dict())
+    except ValidationError as exc:
+        flash("；".join(str(message) for messages in exc.messages.values() for message in messages), "error")
+        return redirect(url_for(".delivery_list"))
+    department = access.require_department(current_user, form["department"])
+    if not (access.is_finance(current_user) or access.can_manage_department(current_user, department.id)):
+        raise access.Forbidden("send")
+    month = None if form["kind"] == "self-assessment" else form["month"]
+    try:
+        record = deliveries.send_package(
+            form["kind"], form["year"], month, department.code, user=current_user
+        )
+    except (deliveries.NoRecipients, BadPeriod, LookupError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".delivery_list"))
+    if record.status == "sent":
+        flash(f"已发送：{record.subject}", "success")
+    else:
+        flash(f"发送失败，将自动重试：{record.last_error}", "error")
+    return redirect(url_for(".delivery_list"))
+
+
+@bp.post("/deliveries/<int:delivery_id>/resend")
+@login_required
+def delivery_resend(delivery_id: int):
+    record = deliveries.resend(current_user, delivery_id)
+    flash(
+        "已重新发送。" if record.status == "sent" else f"发送失败：{record.last_error}",
+        "success" if record.status == "sent" else "error",
+    )
+    return redirect(url_for(".delivery_list"))
+
+
+@bp.get("/deliveries/<int:delivery_id>.<fmt>")
+@login_required
+def delivery_file(delivery_id: int, fmt: str):
+    filename, content = deliveries.delivery_file(current_user, delivery_id, fmt)
+    return _file_response(filename, content, fmt)
+
+
+@bp.route("/deliveries/settings", methods=["GET", "POST"])
+@login_required
+def delivery_settings():
+    if not access.is_finance(current_user):
+        raise access.Forbidden("delivery settings")
+    if request.method == "POST":
+        try:
+            form = RecipientsForm().load(request.form.to_dict())
+            deliveries.set_recipients(current_user, form["department"] or None, form["emails"])
+        except (ValidationError, deliveries.InvalidAddress) as exc:
+            flash(str(exc), "error")
+        else:
+            flash("收件人已保存。", "success")
+        return redirect(url_for(".delivery_settings"))
+    return render_template("reports/delivery_settings.html", **deliveries.recipient_settings(current_user))
+
+
+def render_dashboard_panel():
+    """``{{ dashboard_panel() }}`` for the home page of department and finance users (empty for others)."""
+    from markupsafe import Markup
+
+    if not getattr(current_user, "is_authenticated", False) or current_user.role not in (
+        "department",
+        "finance",
+        "admin",
+    ):
+        return ""
+    return Markup(
+        render_template("dashboard/_panel.html", lamp_text=LAMP_TEXT, **dashboard_data(current_user))
+    )
