@@ -1,4 +1,4 @@
-"""tracker.targets"""
+"""tracker.targets — 部门, 预算单位, 项目, budgets, 绩效指标: the grammar, imports and lint."""
 
 from __future__ import annotations
 
@@ -6,4 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register this domain's blueprints and CLI commands."""
+    from tracker.cli import tracker_cli
+    from tracker.targets.cli import COMMANDS
+
+    for command in COMMANDS:
+        tracker_cli.add_command(command)

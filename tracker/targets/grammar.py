@@ -24,6 +24,9 @@ __all__ = [
     "parse_target",
     "format_target",
     "unit_scale",
+    "GRADES",
+    "ActualValue",
+    "parse_actual",
 ]
 
 #: 一级指标 under which a bare number is a cap (LE), not a floor.
@@ -208,3 +211,44 @@ def unit_scale(unit: str) -> tuple[Decimal, str]:
         if unit.startswith(prefix) and len(unit) > len(prefix):
             return factor, unit[len(prefix) :]
     return Decimal(1), unit
+
+
+#: Grades of a qualitative indicator's actual (SPEC §4).
+GRADES = ("达成", "部分达成", "未达成")
+_GRADE_RE = re.compile(r"^(部分达成|未达成|达成)[(（]?(?:(\d+(?:\.\d+)?)%?)?[)）]?$")
+_ACTUAL_RE = re.compile(rf"^({_NUMBER})(.*)$")
+
+
+@dataclass(frozen=True)
+class ActualValue:
+    """实际完成值 (or 全年预计完成值) as entered against a target: a number in the target's unit, or
+    for a qualitative target a grade with an optional percent inside its band."""
+
+    number: Decimal | None = None
+    grade: str | None = None
+    percent: Decimal | None = None
+
+
+def parse_actual(raw: str, target: Target) -> ActualValue:
+    """Read a typed actual against its target: ``20.5``, ``20.5万人``, ``205000人`` (converted to the
+    target's 万人), ``96%``; ``达成``, ``部分达成 75%``. Raises :class:`TargetSyntaxError`."""
+    text = normalise(str(raw))
+    if not text:
+        raise TargetSyntaxError("实际完成值为空")
+    if target.is_qualitative:
+        match = _GRADE_RE.match(text)
+        if match is None:
+            raise TargetSyntaxError("定性指标的完成值应为 达成 / 部分达成 / 未达成（可加百分比，如“部分达成 70%”）")
+        percent = Decimal(match.group(2)) if match.group(2) else None
+        return ActualValue(grade=match.group(1), percent=percent)
+    match = _ACTUAL_RE.match(text)
+    if match is None:
+        raise TargetSyntaxError(f"“{raw}”不是有效的数字" + ("" if not text.startswith("-") else "（不能为负数）"))
+    number, unit = _number(match.group(1)), match.group(2)
+    if unit and unit != target.unit:
+        scale, base = unit_scale(unit)
+        target_scale, target_base = unit_scale(target.unit)
+        if base != target_base:
+            raise TargetSyntaxError(f"单位“{unit}”与指标值的单位“{target.unit or '无'}”不一致")
+        number = number * scale / target_scale
+    return ActualValue(number=number)

@@ -105,12 +105,12 @@ class Indicator(db.Model):
 
     ``target`` is the 指标值 exactly as entered; the parsed form sits beside it (SPEC §3).
     ``scope_code`` is the 项目编码, or ``""`` for a 部门整体 indicator, so the natural key
-    (年度, 部门, 项目编码, 三级指标) is a plain unique constraint on every database.
+    (年度, 部门, 项目编码, 三级指标, occurrence) is a plain unique constraint on every database.
     """
 
     __tablename__ = "indicator"
     __table_args__ = (
-        UniqueConstraint("year", "department_id", "scope_code", "name"),
+        UniqueConstraint("year", "department_id", "scope_code", "name", "occurrence"),
         Index("ix_indicator_project_position", "project_id", "position"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +122,9 @@ class Indicator(db.Model):
     level1: Mapped[str] = mapped_column(String(50))  # 一级指标
     level2: Mapped[str] = mapped_column(String(100), default="")  # 二级指标
     name: Mapped[str] = mapped_column(String(200))  # 三级指标
+    # A target table may repeat a 三级指标 in one project (a lint warning, not an error): the
+    # second one is occurrence 2, so both are kept and re-imports still match row for row.
+    occurrence: Mapped[int] = mapped_column(default=1)
     target: Mapped[str] = mapped_column(String(200))  # 指标值, verbatim
     note: Mapped[str | None] = mapped_column(Text)  # 指标值说明
     weight: Mapped[Quantity | None]  # 分值

@@ -1,0 +1,338 @@
+"""Imports from the command line (SPEC §8, §9): all or nothing, row errors, idempotent upserts."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import DATA
+from tracker.extensions import db
+from tracker.reporting.models import AuditEntry, IndicatorActual, MonthlyReport
+from tracker.targets.files import Limits
+from tracker.targets.imports import run_import
+from tracker.targets.models import Department, DepartmentBudgetLine, Indicator, Project, SpendingEntry, Unit
+
+TARGETS = DATA / "jiaozuo-2023-targets.csv"
+FAITHFUL = DATA / "jiaozuo-2023-targets.faithful.csv"
+PROJECTS = DATA / "jiaozuo-2023-projects.csv"
+DEPARTMENT = DATA / "jiaozuo-2023-department.csv"
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def invoke(cli, *args):
+    return cli.invoke(args=["tracker", *map(str, args)])
+
+
+def write_csv(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_real_targets_import_from_the_command_line(cli):
+    result = invoke(cli, "import-targets", TARGETS)
+    assert result.exit_code == 0, result.output
+    assert "新增 88" in result.output
+    assert count(Indicator) == 88
+    assert count(Project) == 10
+    assert {u.code for u in db.session.scalars(select(Unit))} == {"122101", "122201", "122301"}
+    department = db.session.scalar(select(Department))
+    assert (department.code, department.name) == ("122", "焦作市政务服务和大数据管理局")
+
+
+def test_faithful_seed_is_refused_naming_exactly_its_four_defective_rows(cli):
+    result = invoke(cli, "import-targets", FAITHFUL)
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("行 ")]
+    assert [int(line.split()[1]) for line in lines] == [38, 51, 91, 93]
+    assert lines[0] == "行 38 列 三级指标: 不能为空"
+    assert lines[3] == "行 93 列 指标值: 不能为空"
+    assert count(Indicator) == 0 and count(Project) == 0 and count(Department) == 0
+
+
+def test_importing_the_same_file_twice_changes_nothing(cli):
+    invoke(cli, "import-projects", PROJECTS)
+    invoke(cli, "import-targets", TARGETS)
+    audit_before = count(AuditEntry)
+    again = invoke(cli, "import-targets", TARGETS)
+    assert again.exit_code == 0
+    assert "新增 0，更新 0，未变 88" in again.output
+    assert count(Indicator) == 88
+    assert count(AuditEntry) == audit_before
+
+
+def test_a_changed_target_is_updated_and_audited(cli, tmp_path):
+    invoke(cli, "import-targets", TARGETS)
+    text = TARGETS.read_text(encoding="utf-8").replace("≥35 万人", "≥40 万人")
+    result = invoke(cli, "import-targets", write_csv(tmp_path, "t.csv", text))
+    assert "更新 1" in result.output
+    indicator = db.session.scalar(select(Indicator).where(Indicator.name == "接待群众数量"))
+    assert (indicator.target, indicator.target_low) == ("≥40 万人", Decimal(40))
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.field == "target", AuditEntry.old_value == "≥35 万人"))
+    assert entry.new_value == "≥40 万人" and entry.department_code == "122"
+
+
+def test_parsed_form_and_mode_are_stored_beside_the_raw_text(cli):
+    invoke(cli, "import-targets", TARGETS)
+    rows = {i.name: i for i in db.session.scalars(select(Indicator).where(Indicator.scope_code != ""))}
+    assert (rows["系统维护响应"].comparator, rows["系统维护响应"].target_unit, rows["系统维护响应"].mode) == (
+        "LE", "小时", "level",
+    )  # fmt: skip
+    assert (rows["项目支出成本"].mode, rows["接待群众数量"].mode, rows["营商环境提升"].mode) == (
+        "cap", "cumulative", "qualitative",
+    )  # fmt: skip
+    assert rows["压缩行政审批承诺时限"].target == "<24 工作日"
+
+
+def test_department_indicators_named_as_metrics_are_marked_computed(cli):
+    invoke(cli, "import-targets", TARGETS)
+    computed = dict(
+        db.session.execute(
+            select(Indicator.name, Indicator.computed_metric).where(Indicator.computed_metric.is_not(None))
+        ).all()
+    )
+    assert computed == {
+        "预算执行率": "预算执行率",
+        "预算调整率": "预算调整率",
+        "结转结余率": "结转结余率",
+        "“三公经费”控制率": "三公经费控制率",
+        "政府采购执行率": "政府采购执行率",
+    }
+    modes = dict(db.session.execute(select(Indicator.name, Indicator.mode).where(Indicator.computed_metric.is_not(None))).all())
+    assert modes["预算执行率"] == "budget" and modes["政府采购执行率"] == "cumulative"
+
+
+def test_lint_warns_about_the_real_data_without_blocking(cli):
+    invoke(cli, "import-projects", PROJECTS)
+    result = invoke(cli, "import-targets", TARGETS)
+    assert result.exit_code == 0
+    out = result.output
+    assert "“网络及网站建设维护”（410800230000000011631）的成本指标“系统维护成本”为 15 万元，高于项目预算 12.30 万元" in out
+    assert "项目金额 65.88 万元与预算的年初预算数 65.89 万元不一致" in out
+    assert "指标“信息公开合格率”是越高越好的比率，指标值却用了“≤”" in out
+    assert "项目“政府信息公开经费”（410800230000000011625）没有成本指标" in out
+    assert "项目“信息采集加工”（410800230000000011626）没有成本指标" in out
+    assert "没有满意度指标" not in out
+
+
+def test_lint_warns_about_duplicate_names_and_keeps_both(cli, tmp_path):
+    # The seed prints two values for 政务服务工作经费's 办事群众满意度 (≥99% and ≥90%); transcribed
+    # faithfully with the name repeated, both rows are kept and the duplicate is a warning.
+    text = FAITHFUL.read_text(encoding="utf-8").splitlines()
+    text[50] = text[50].replace("满意度指标,,,≥90%", "满意度指标,,办事群众满意度,≥90%")
+    kept = [line for i, line in enumerate(text, start=1) if i not in (38, 91, 93)]
+    result = invoke(cli, "import-targets", write_csv(tmp_path, "dup.csv", "\n".join(kept) + "\n"))
+    assert result.exit_code == 0, result.stderr
+    assert "项目“政务服务工作经费”的三级指标“办事群众满意度”出现 2 次" in result.output
+    both = db.session.scalars(select(Indicator).where(Indicator.name == "办事群众满意度", Indicator.scope_code == "41080022000000053204")).all()
+    assert sorted((i.occurrence, i.target) for i in both) == [(1, "≥99%"), (2, "≥90%")]
+
+
+def test_project_budget_import_then_department_totals(cli):
+    assert invoke(cli, "import-projects", PROJECTS).exit_code == 0
+    assert invoke(cli, "import-department", DEPARTMENT).exit_code == 0
+    project = db.session.scalar(select(Project).where(Project.code == "410800230000000012109"))
+    assert project.initial_budget == Decimal("65.89") and project.kind == "specific"
+    lines = dict(db.session.execute(select(DepartmentBudgetLine.subject, DepartmentBudgetLine.amount)).all())
+    assert lines["部门预算总额"] == Decimal("1074.33") and lines["“三公”经费预算"] == Decimal("13.10")
+
+
+def test_targets_keep_the_budget_they_did_not_set(cli):
+    invoke(cli, "import-projects", PROJECTS)
+    invoke(cli, "import-targets", TARGETS)
+    project = db.session.scalar(select(Project).where(Project.code == "410800230000000012109"))
+    assert (project.initial_budget, project.target_table_amount) == (Decimal("65.89"), Decimal("65.88"))
+
+
+SPENDING_HEADER = "年度,月份,单位编码,项目编码,类别,金额(万元)\n"
+
+
+def test_spending_rows_are_checked_against_units_and_projects(cli, tmp_path):
+    invoke(cli, "import-projects", PROJECTS)
+    text = SPENDING_HEADER + (
+        "2023,1,122101,41080022000000053196,支出,1.20\n"
+        "2023,13,122101,,支出,1\n"
+        "2023,1,999999,,支出,1\n"
+        "2023,1,122201,41080022000000053196,支出,1\n"
+        "2023,1,122101,41080022000000053196,支出,1.2345\n"
+        "2023,1,122101,,三公经费支出,-3\n"
+        "2023,1,122101,41080022000000053196,支出,2\n"
+    )
+    result = invoke(cli, "import-spending", write_csv(tmp_path, "s.csv", text))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:6] == [
+        "行 3 列 月份: 月份应在 1–12 之间",
+        "行 4 列 单位编码: 单位编码 999999 不存在或不在您的管理范围内",
+        "行 5 列 项目编码: 项目 41080022000000053196 不属于单位 122201",
+        "行 6 列 金额(万元): 最多 2 位小数",
+        "行 7 列 金额(万元): 只有“预算调整”可以为负数",
+        "行 8 列 类别: 同一单位、项目、月份和类别与第 2 行重复",
+    ]
+    assert count(SpendingEntry) == 0
+
+
+def test_spending_upserts_by_month_unit_project_and_category(cli, tmp_path):
+    invoke(cli, "import-projects", PROJECTS)
+    first = SPENDING_HEADER + "2023,1,122101,41080022000000053196,支出,1.20\n2023,1,122101,,支出,50\n"
+    assert invoke(cli, "import-spending", write_csv(tmp_path, "a.csv", first)).exit_code == 0
+    second = SPENDING_HEADER + "2023,1,122101,41080022000000053196,支出,1.50\n2023,2,122101,,预算调整,-2\n"
+    result = invoke(cli, "import-spending", write_csv(tmp_path, "b.csv", second))
+    assert "新增 1，更新 1" in result.output
+    amounts = sorted(db.session.scalars(select(SpendingEntry.amount)))
+    assert amounts == [Decimal("-2.00"), Decimal("1.50"), Decimal("50.00")]
+
+
+ACTUALS_HEADER = "年度,月份,项目编码,三级指标,实际完成值,全年预计完成值,完成目标可能性,偏差原因,改进措施\n"
+
+
+def test_actuals_import_as_approved_reports(cli, tmp_path):
+    invoke(cli, "import-targets", TARGETS)
+    text = ACTUALS_HEADER + (
+        "2023,7,41080022000000053196,接待群众数量,20.5万人,34,有可能,其他：大厅改造,延长服务时间\n"
+        "2023,7,41080022000000053196,政务服务保障水平的改善或提高程度,部分达成 70%,,,,\n"
+        "2023,7,,系统维护时限,12,,,,\n"
+    )
+    result = invoke(cli, "import-actuals", write_csv(tmp_path, "a.csv", text))
+    assert result.exit_code == 0, result.stderr
+    reports = {r.scope_key: r for r in db.session.scalars(select(MonthlyReport))}
+    assert set(reports) == {"unit:122101", "department:122"}
+    assert all(r.status == "approved" and r.imported for r in reports.values())
+    values = {a.indicator_id: a for a in db.session.scalars(select(IndicatorActual))}
+    by_name = {db.session.get(Indicator, i).name: a for i, a in values.items()}
+    assert by_name["接待群众数量"].actual == Decimal("20.5")
+    assert by_name["接待群众数量"].deviation_category == "其他"
+    assert by_name["接待群众数量"].likelihood == "有可能"
+    assert (by_name["政务服务保障水平的改善或提高程度"].grade, by_name["政务服务保障水平的改善或提高程度"].grade_percent) == ("部分达成", Decimal(70))
+    again = invoke(cli, "import-actuals", write_csv(tmp_path, "a.csv", text))
+    assert "未变 3" in again.output
+
+
+def test_bad_actuals_are_reported_row_by_row(cli, tmp_path):
+    invoke(cli, "import-targets", TARGETS)
+    text = ACTUALS_HEADER + (
+        "2023,7,41080022000000053196,不存在的指标,1,,,,\n"
+        "2023,7,41080022000000053196,接待群众数量,很多,,,,\n"
+        "2023,7,,预算执行率,50,,,,\n"
+        "2023,7,41080022000000053196,政务服务保障水平的改善或提高程度,部分达成 95%,,,,\n"
+        "2023,7,41080022000000053196,公共设施设备完好率,95,,,天气：晴,\n"
+        "2023,7,41080022000000053196,办事企业和群众满意率,99,,也许,,\n"
+    )
+    result = invoke(cli, "import-actuals", write_csv(tmp_path, "a.csv", text))
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert errors[0] == "行 2 列 三级指标: 2023 年项目 41080022000000053196中没有三级指标“不存在的指标”"
+    assert errors[1] == "行 3 列 实际完成值: “很多”不是有效的数字"
+    assert errors[2] == "行 4 列 三级指标: “预算执行率”由财务数据自动计算，不能填报或导入"
+    assert errors[3] == "行 5 列 实际完成值: “部分达成”的百分比应在 60–80% 之间"
+    assert errors[4].startswith("行 6 列 偏差原因: 偏差原因应以 经费保障")
+    assert errors[5].startswith("行 7 列 完成目标可能性: 应为 确定能")
+    assert count(MonthlyReport) == 0
+
+
+def test_dry_run_reports_without_writing(cli):
+    result = invoke(cli, "import-targets", TARGETS, "--dry-run")
+    assert result.exit_code == 0 and "预检 88 行 — 新增 88" in result.output
+    assert count(Indicator) == 0 and count(Department) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("t.txt", b"a,b\n1,2\n", "只接受 CSV 或 XLSX"),
+        ("t.xlsx", "年度,部门编码\n".encode(), "内容不是 Excel 工作簿"),
+        ("t.csv", b"PK\x03\x04binary", "内容不是文本"),
+        ("t.csv", "年度,部门编码\n2023,122\n".encode("gbk"), "UTF-8"),
+        ("t.csv", b"", "文件为空"),
+        ("t.csv", "年度,部门编码\n2023,122\n".encode(), "缺少必需的列：部门名称"),
+    ],
+)
+def test_files_that_are_not_what_they_claim_are_refused(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    report = run_import("targets", path)
+    assert not report.ok and message in str(report.errors[0])
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_is_read_by_header_name(tmp_path):
+    rows = [["项目编码", "年度", "部门编码", "单位编码", "单位名称", "项目名称", "项目类型", "年初预算数(万元)"],
+            ["41080022000000053196", 2023, "122", "122101", "本级", "大厅运行费", "其他运转类", 15]]  # fmt: skip
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(_xlsx(rows))
+    report = run_import("projects", path)
+    assert report.ok, report.errors
+    assert db.session.scalar(select(Project.initial_budget)) == Decimal(15)
+
+
+def test_xlsx_code_stored_as_a_number_is_refused_with_its_cell(tmp_path):
+    rows = [["年度", "部门编码", "单位编码", "单位名称", "项目编码", "项目名称", "项目类型", "年初预算数(万元)"],
+            [2023, "122", "122101", "本级", 41080022000000053196, "大厅运行费", "其他运转类", 15]]  # fmt: skip
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(_xlsx(rows))
+    report = run_import("projects", path)
+    assert str(report.errors[0]).startswith("行 2 列 项目编码: 长数字被 Excel 存成了数值")
+
+
+def test_zip_bomb_is_refused_before_parsing(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 50_000_000)
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(buffer.getvalue())
+    report = run_import("targets", path)
+    assert "压缩炸弹" in str(report.errors[0])
+
+
+def test_xml_entity_bomb_is_refused(tmp_path):
+    workbook = _xlsx([["年度"], [2023]])
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>' + data
+            archive.writestr(item, data)
+    path = tmp_path / "entities.xlsx"
+    path.write_bytes(buffer.getvalue())
+    report = run_import("targets", path)
+    assert "DTD/实体声明" in str(report.errors[0])
+
+
+def test_too_many_rows_are_refused(tmp_path):
+    path = tmp_path / "many.csv"
+    path.write_text(SPENDING_HEADER + "2023,1,122101,,支出,1\n" * 11, encoding="utf-8")
+    report = run_import("spending", path, limits=Limits(max_rows=10))
+    assert "数据行超过上限（10 行）" in str(report.errors[0])
+
+
+def test_a_department_user_may_only_import_its_own_department(cli, tmp_path):
+    from tests.factories import DepartmentFactory, UserFactory
+
+    invoke(cli, "import-targets", TARGETS)
+    other = DepartmentFactory(code="999")
+    user = UserFactory(role="department", department_id=other.id)
+    report = run_import("targets", TARGETS, user=user)
+    assert not report.ok
+    assert str(report.errors[0]) == "行 2 列 部门编码: 部门编码 122 不存在或不在您的管理范围内"
+    reporter = UserFactory(role="reporter")
+    assert str(run_import("targets", TARGETS, user=reporter).errors[0]) == "只有部门管理员可以导入绩效目标表"

@@ -1,0 +1,60 @@
+"""``flask tracker import-…`` and ``load-demo`` (SPEC §9): exit 0, or 1 with the row errors on stderr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.targets.imports import ImportReport, run_import
+
+
+def _finish(report: ImportReport) -> None:
+    for warning in report.warnings:
+        click.echo(f"警告: {warning}")
+    if report.ok:
+        click.echo(report.summary())
+        return
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    click.echo(report.summary(), err=True)
+    raise SystemExit(1)
+
+
+def _import_command(kind: str, help_text: str) -> click.Command:
+    @click.command(f"import-{kind}", help=help_text)
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入。")
+    def command(file: Path, dry_run: bool) -> None:
+        _finish(run_import(kind, file, dry_run=dry_run))
+
+    return command
+
+
+COMMANDS = [
+    _import_command("targets", "导入绩效目标表（部门整体与项目，CSV/XLSX）。"),
+    _import_command("projects", "导入项目与年初预算数。"),
+    _import_command("department", "导入部门预算总额等科目。"),
+    _import_command("spending", "导入按月支出（支出、预算调整、三公经费支出、政府采购支出、结转结余）。"),
+    _import_command("actuals", "导入实际完成值（截至月末累计，视为已审核）。"),
+]
+
+
+@click.command("import-goals", help="导入部门年度履职目标与主要任务（类别,名称,内容）。")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=int, required=True)
+@click.option("--department", "department_code", required=True)
+def import_goals(file: Path, year: int, department_code: str) -> None:
+    _finish(run_import("goals", file, year=year, department_code=department_code))
+
+
+@click.command("load-demo", help="载入焦作市政务服务和大数据管理局 2023 年数据，以及标注为“演示数据”的模拟支出和完成值。")
+def load_demo() -> None:
+    from tracker.targets.demo import load_demo as load
+
+    for report in load():
+        _finish(report)
+    click.echo("演示数据已载入：部门 122，2023 年 1–10 月（支出和完成值为模拟的演示数据）。")
+
+
+COMMANDS += [import_goals, load_demo]
