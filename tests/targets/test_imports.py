@@ -336,3 +336,15 @@ def test_a_department_user_may_only_import_its_own_department(cli, tmp_path):
     assert str(report.errors[0]) == "行 2 列 部门编码: 部门编码 122 不存在或不在您的管理范围内"
     reporter = UserFactory(role="reporter")
     assert str(run_import("targets", TARGETS, user=reporter).errors[0]) == "只有部门管理员可以导入绩效目标表"
+
+
+def test_json_records_use_the_same_import_and_name_fields(cli):
+    from tracker.targets.imports import import_records
+
+    invoke(cli, "import-projects", PROJECTS)
+    good = {"year": 2023, "month": 3, "unit_code": "122101", "project_code": "41080022000000053196", "category": "支出", "amount": "1.25"}
+    bad = {**good, "month": 0, "unit_code": "nope"}
+    report = import_records("spending", [good, bad])
+    assert [str(e) for e in report.errors] == ["行 2 列 month: 月份应在 1–12 之间", "行 2 列 unit_code: 单位编码 nope 不存在或不在您的管理范围内"]
+    assert count(SpendingEntry) == 0
+    assert import_records("spending", [good]).inserted == 1

@@ -25,6 +25,7 @@ __all__ = [
     "ParsedRow",
     "ImportContext",
     "run_import",
+    "import_records",
     "register_importer",
     "IMPORT_KINDS",
 ]
@@ -91,9 +92,12 @@ class ImportContext:
     report: ImportReport
     synthetic: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    #: Files name columns by their Chinese header; JSON records by their field name.
+    by_header: bool = True
 
     def error(self, line: int, key: str, reason: str) -> None:
-        self.report.errors.append(RowError(line, header_for(self.kind, key), reason))
+        column = header_for(self.kind, key) if self.by_header else ("" if key == "_schema" else key)
+        self.report.errors.append(RowError(line, column, reason))
 
     def tally(self, plan: Any) -> None:
         """Count an :class:`~tracker.targets.upsert.UpsertPlan`'s rows into the report."""
@@ -165,7 +169,36 @@ def run_import(
     if any(error.line <= 1 for error in report.errors):
         return report
     report.rows = len(table.rows)
-    ctx = ImportContext(kind, rows, user, report, synthetic, options)
+    return _check_and_write(importer, ImportContext(kind, rows, user, report, synthetic, options), dry_run)
+
+
+def import_records(
+    kind: str, records: list[dict[str, Any]], *, user: Any = None, dry_run: bool = False, **options: Any
+) -> ImportReport:
+    """The same import for JSON records keyed by field name (the API's bulk upsert): record *n*
+    (1-based) is "line" *n* of the report and errors name the field."""
+    if kind not in IMPORT_KINDS:
+        raise ValueError(f"unknown import kind {kind!r}")
+    _load_importers()
+    report = ImportReport(kind=kind, filename=kind, dry_run=dry_run, rows=len(records))
+    importer = _IMPORTERS[kind]()
+    schema = importer.schema()
+    rows: list[ParsedRow] = []
+    for number, record in enumerate(records, start=1):
+        try:
+            rows.append(ParsedRow(number, schema.load(record)))
+        except ValidationError as exc:
+            for key, messages in _flatten(exc.normalized_messages()):
+                report.errors.extend(RowError(number, "" if key == "_schema" else key, m) for m in messages)
+    if not records:
+        report.errors.append(RowError(0, "", "没有数据"))
+        return report
+    ctx = ImportContext(kind, rows, user, report, options=options, by_header=False)
+    return _check_and_write(importer, ctx, dry_run)
+
+
+def _check_and_write(importer: Importer, ctx: ImportContext, dry_run: bool) -> ImportReport:
+    report = ctx.report
     # References are checked even when some rows are already bad, so one pass names every bad row.
     importer.check(ctx)
     if not report.ok:
