@@ -343,8 +343,10 @@ def test_json_records_use_the_same_import_and_name_fields(cli):
 
     invoke(cli, "import-projects", PROJECTS)
     good = {"year": 2023, "month": 3, "unit_code": "122101", "project_code": "41080022000000053196", "category": "支出", "amount": "1.25"}
-    bad = {**good, "month": 0, "unit_code": "nope"}
-    report = import_records("spending", [good, bad])
-    assert [str(e) for e in report.errors] == ["行 2 列 month: 月份应在 1–12 之间", "行 2 列 unit_code: 单位编码 nope 不存在或不在您的管理范围内"]
+    report = import_records("spending", [good, {**good, "month": 0}, {**good, "unit_code": "nope"}])
+    assert [str(e) for e in report.errors] == [
+        "行 2 列 month: 月份应在 1–12 之间",
+        "行 3 列 unit_code: 单位编码 nope 不存在或不在您的管理范围内",
+    ]
     assert count(SpendingEntry) == 0
     assert import_records("spending", [good]).inserted == 1
