@@ -1,0 +1,511 @@
+"""The set-based evaluation engine (SPEC §5–§7): bulk reads with SQLAlchemy Core, grouped in memory,
+evaluated by the pure rules, returned as plain row dicts ready for a bulk insert.
+
+No query per indicator and no ORM object per row: a chunk of departments costs a fixed handful
+of SELECTs whatever its size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from tracker.evaluation import rules
+from tracker.evaluation.models import ReviewerOverride
+from tracker.evaluation.modes import METRIC_MODES, Mode
+from tracker.evaluation.rulepacks import RulePack
+from tracker.reporting.models import IndicatorActual, MonthlyReport
+from tracker.targets.grammar import Comparator
+from tracker.targets.models import Department, DepartmentBudgetLine, Indicator, Project, SpendingEntry, Unit
+
+__all__ = [
+    "COUNTED_STATUSES",
+    "Inputs",
+    "DepartmentResult",
+    "departments_for",
+    "load_inputs",
+    "department_money",
+    "evaluate_monitoring",
+    "evaluate_self_assessment",
+]
+
+#: Reports whose actuals count: submitted (the unit has signed them) and approved. Drafts do not.
+COUNTED_STATUSES = ("submitted", "approved")
+ZERO = Decimal(0)
+_QUOTES = re.compile(r"[\"“”'‘’「」『』\s]")
+
+
+def _subject_key(subject: str) -> str:
+    return _QUOTES.sub("", subject)
+
+
+@dataclass
+class Inputs:
+    """Everything one chunk of departments is evaluated from, grouped by department."""
+
+    year: int
+    month: int
+    departments: list[Any]
+    projects: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    indicators: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    actuals: dict[int, Any] = field(default_factory=dict)
+    reports: dict[int, dict[int | None, str]] = field(default_factory=lambda: defaultdict(dict))
+    units: dict[int, str] = field(default_factory=dict)
+    spending: dict[int, dict[tuple[str, str], Decimal]] = field(default_factory=lambda: defaultdict(dict))
+    budget_lines: dict[int, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(dict))
+    overrides: dict[int, Any] = field(default_factory=dict)
+
+
+def departments_for(conn: Connection, year: int, codes: Sequence[str] | None = None) -> list[Any]:
+    """(id, code, name) of the departments with indicators in ``year``, by code."""
+    has_indicators = select(Indicator.department_id).where(Indicator.year == year).distinct()
+    query = select(Department.id, Department.code, Department.name).where(Department.id.in_(has_indicators))
+    if codes is not None:
+        query = query.where(Department.code.in_(list(codes)))
+    return list(conn.execute(query.order_by(Department.code)))
+
+
+def load_inputs(
+    conn: Connection, year: int, month: int, departments: list[Any], *, with_overrides: bool = False
+) -> Inputs:
+    """Read a chunk of departments' projects, indicators, counted actuals of ``month``, report
+    statuses, spending through ``month`` and budget lines, in eight queries."""
+    ids = [d.id for d in departments]
+    inputs = Inputs(year, month, departments)
+    by_department = Project.department_id.in_(ids)
+
+    projects = select(
+        Project.id, Project.code, Project.name, Project.department_id, Project.initial_budget, Project.unit_id
+    ).where(Project.year == year, by_department)
+    for row in conn.execute(projects.order_by(Project.department_id, Project.unit_id, Project.code)):
+        inputs.projects[row.department_id].append(row)
+
+    units = select(Unit.id, Unit.code).where(Unit.department_id.in_(ids))
+    inputs.units = {row.id: row.code for row in conn.execute(units)}
+
+    indicators = select(
+        Indicator.id,
+        Indicator.department_id,
+        Indicator.project_id,
+        Indicator.position,
+        Indicator.level1,
+        Indicator.name,
+        Indicator.target,
+        Indicator.comparator,
+        Indicator.target_low,
+        Indicator.target_high,
+        Indicator.target_unit,
+        Indicator.mode,
+        Indicator.mode_override,
+        Indicator.computed_metric,
+        Indicator.weight,
+    ).where(Indicator.year == year, Indicator.department_id.in_(ids))
+    for row in conn.execute(indicators.order_by(Indicator.department_id, Indicator.position, Indicator.id)):
+        inputs.indicators[row.department_id].append(row)
+
+    actuals = (
+        select(
+            IndicatorActual.indicator_id,
+            IndicatorActual.actual,
+            IndicatorActual.grade,
+            IndicatorActual.grade_percent,
+            IndicatorActual.forecast,
+            IndicatorActual.forecast_grade,
+            IndicatorActual.likelihood,
+            IndicatorActual.deviation_category,
+            IndicatorActual.deviation_cause,
+            IndicatorActual.corrective_measure,
+        )
+        .join(MonthlyReport, MonthlyReport.id == IndicatorActual.report_id)
+        .where(
+            MonthlyReport.year == year,
+            MonthlyReport.month == month,
+            MonthlyReport.department_id.in_(ids),
+            MonthlyReport.status.in_(COUNTED_STATUSES),
+        )
+    )
+    inputs.actuals = {row.indicator_id: row for row in conn.execute(actuals)}
+
+    reports = select(MonthlyReport.department_id, MonthlyReport.unit_id, MonthlyReport.status).where(
+        MonthlyReport.year == year, MonthlyReport.month == month, MonthlyReport.department_id.in_(ids)
+    )
+    for row in conn.execute(reports):
+        inputs.reports[row.department_id][row.unit_id] = row.status
+
+    spending = (
+        select(
+            SpendingEntry.department_id,
+            SpendingEntry.project_code,
+            SpendingEntry.category,
+            func.sum(SpendingEntry.amount).label("amount"),
+        )
+        .where(SpendingEntry.year == year, SpendingEntry.month <= month, SpendingEntry.department_id.in_(ids))
+        .group_by(SpendingEntry.department_id, SpendingEntry.project_code, SpendingEntry.category)
+    )
+    for row in conn.execute(spending):
+        inputs.spending[row.department_id][(row.project_code or "", row.category)] = Decimal(row.amount)
+
+    lines = select(
+        DepartmentBudgetLine.department_id, DepartmentBudgetLine.subject, DepartmentBudgetLine.amount
+    )
+    for row in conn.execute(
+        lines.where(DepartmentBudgetLine.year == year, DepartmentBudgetLine.department_id.in_(ids))
+    ):
+        inputs.budget_lines[row.department_id][_subject_key(row.subject)] = Decimal(row.amount)
+
+    if with_overrides:
+        overrides = (
+            select(
+                ReviewerOverride.indicator_id,
+                ReviewerOverride.qualitative_percent,
+                ReviewerOverride.overachieved,
+                ReviewerOverride.note,
+            )
+            .join(Indicator, Indicator.id == ReviewerOverride.indicator_id)
+            .where(Indicator.year == year, Indicator.department_id.in_(ids))
+        )
+        inputs.overrides = {row.indicator_id: row for row in conn.execute(overrides)}
+    return inputs
+
+
+def department_money(
+    spending: dict[tuple[str, str], Decimal], lines: dict[str, Decimal]
+) -> rules.DepartmentMoney:
+    """SPEC §7 inputs from spending grouped by (项目编码, 类别) and the department's budget lines."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    carry_over_reported = False
+    for (_code, category), amount in spending.items():
+        totals[category] += amount
+        carry_over_reported |= category == "结转结余"
+    return rules.DepartmentMoney(
+        initial_total=lines.get("部门预算总额"),
+        adjustments=totals["预算调整"],
+        spending=totals["支出"],
+        sangong_spent=totals["三公经费支出"],
+        sangong_budget=lines.get("三公经费预算"),
+        procurement_spent=totals["政府采购支出"],
+        procurement_budget=lines.get("政府采购预算"),
+        carry_over=totals["结转结余"] if carry_over_reported else None,
+    )
+
+
+@dataclass
+class DepartmentResult:
+    """A department's evaluation as row dicts (``run_id`` filled in by the service) and the summary."""
+
+    department: Any
+    projects: list[dict[str, Any]]
+    indicators: list[dict[str, Any]]
+    summary: dict[str, Any]
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _pct(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value * rules.HUNDRED
+
+
+def _project_money(inputs: Inputs, department_id: int, project: Any) -> tuple[Decimal, Decimal]:
+    spending = inputs.spending.get(department_id, {})
+    budget = Decimal(project.initial_budget) + spending.get((project.code, "预算调整"), ZERO)
+    return budget, spending.get((project.code, "支出"), ZERO)
+
+
+def _has_cause(actual: Any) -> bool:
+    return (
+        actual is not None
+        and bool(actual.deviation_category or actual.deviation_cause)
+        and bool((actual.corrective_measure or "").strip())
+    )
+
+
+def _metric_values(inputs: Inputs, department_id: int, month: int) -> dict[str, Decimal | None]:
+    money = department_money(
+        inputs.spending.get(department_id, {}), inputs.budget_lines.get(department_id, {})
+    )
+    return rules.department_metrics(money, month)
+
+
+def _missing_reports(
+    inputs: Inputs, department: Any, project_units: set[int], needs_department: bool
+) -> list:
+    statuses = inputs.reports.get(department.id, {})
+    missing = [
+        {"unit": inputs.units.get(unit_id, ""), "status": statuses.get(unit_id, "none")}
+        for unit_id in sorted(project_units, key=lambda u: inputs.units.get(u, ""))
+        if statuses.get(unit_id) not in COUNTED_STATUSES
+    ]
+    if needs_department and statuses.get(None) not in COUNTED_STATUSES:
+        missing.append({"unit": None, "status": statuses.get(None, "none")})
+    return missing
+
+
+def evaluate_monitoring(inputs: Inputs, pack: RulePack) -> Iterable[DepartmentResult]:
+    """绩效运行监控 as of ``inputs.month`` (SPEC §5) for every department of ``inputs``."""
+    month, thresholds = inputs.month, pack.thresholds
+    progress = rules.time_progress(month)
+    rule = pack.label
+    monitor = rules.monitor_indicator
+    for department in inputs.departments:
+        metrics = _metric_values(inputs, department.id, month)
+        project_rows = []
+        for project in inputs.projects.get(department.id, ()):
+            budget, spent = _project_money(inputs, department.id, project)
+            lamp = rules.budget_lamp(spent, budget, month, thresholds)
+            project_rows.append(
+                {
+                    "project_id": project.id,
+                    "code": project.code,
+                    "name": project.name,
+                    "unit_code": inputs.units.get(project.unit_id, ""),
+                    "budget": budget,
+                    "spent": spent,
+                    "execution": lamp.execution,
+                    "budget_status": lamp.status,
+                    "execution_score": None,
+                    "total": None,
+                    "grade": None,
+                    "explain": {
+                        "inputs": {"budget": _num(budget), "spent": _num(spent), "month": month},
+                        "formula": lamp.explain,
+                        "rule": rule,
+                    },
+                }
+            )
+        indicator_rows = []
+        project_units = {p.unit_id for p in inputs.projects.get(department.id, ())}
+        needs_department_report = False
+        for ind in inputs.indicators.get(department.id, ()):
+            metric = ind.computed_metric
+            actual_row = inputs.actuals.get(ind.id)
+            if metric:
+                mode = METRIC_MODES[metric]
+                value = _pct(metrics.get(metric))
+                grade = forecast = forecast_grade = likelihood = None
+            else:
+                mode = Mode(ind.mode_override or ind.mode)
+                needs_department_report |= ind.project_id is None
+                if actual_row is None:
+                    value = grade = forecast = forecast_grade = likelihood = None
+                else:
+                    value, grade = actual_row.actual, actual_row.grade
+                    forecast, forecast_grade = actual_row.forecast, actual_row.forecast_grade
+                    likelihood = actual_row.likelihood
+            if metric and value is None:
+                result = rules.IndicatorLamp(
+                    rules.NOT_APPLICABLE,
+                    None,
+                    None,
+                    f"{metric}{'仅在12月计算' if metric == '结转结余率' else '缺少预算数，无法计算'}",
+                )
+            else:
+                result = monitor(
+                    mode=mode,
+                    comparator=ind.comparator,
+                    low=ind.target_low,
+                    high=ind.target_high,
+                    actual=value,
+                    grade=grade,
+                    forecast=forecast,
+                    forecast_grade=forecast_grade,
+                    likelihood=likelihood,
+                    month=month,
+                    thresholds=thresholds,
+                )
+            qualitative = ind.comparator == Comparator.QUALITATIVE
+            explain_inputs: dict[str, Any] = {"target": ind.target, "month": month}
+            if value is not None:
+                explain_inputs["actual"] = _num(value)
+            if grade:
+                explain_inputs["grade"] = grade
+            if forecast is not None:
+                explain_inputs["forecast"] = _num(forecast)
+            if forecast_grade:
+                explain_inputs["forecast_grade"] = forecast_grade
+            if likelihood:
+                explain_inputs["likelihood"] = likelihood
+            if metric:
+                explain_inputs["computed"] = metric
+            indicator_rows.append(
+                {
+                    "indicator_id": ind.id,
+                    "project_id": ind.project_id,
+                    "position": ind.position,
+                    "level1": ind.level1,
+                    "name": ind.name,
+                    "target": ind.target,
+                    "mode": mode.value,
+                    "actual": None if qualitative else value,
+                    "actual_text": grade if qualitative else None,
+                    "expected": result.expected,
+                    "ratio": result.ratio,
+                    "status": result.status,
+                    "needs_cause": rules.needs_deviation_cause(result.status) and not _has_cause(actual_row),
+                    "weight": None,
+                    "score": None,
+                    "met": None,
+                    "flags": "",
+                    "explain": {"inputs": explain_inputs, "formula": result.explain, "rule": rule},
+                }
+            )
+        summary = {
+            "time_progress": format(progress, "f"),
+            "metrics": {name: _num(value) for name, value in metrics.items()},
+            "missing_reports": _missing_reports(inputs, department, project_units, needs_department_report),
+        }
+        yield DepartmentResult(department, project_rows, indicator_rows, summary)
+
+
+def _override_flags(flags: tuple[str, ...], override: Any) -> tuple[list[str], str]:
+    result = list(flags)
+    note = ""
+    if override is not None and override.overachieved is not None:
+        if override.overachieved and rules.OVERACHIEVED not in result:
+            result.append(rules.OVERACHIEVED)
+        if not override.overachieved and rules.OVERACHIEVED in result:
+            result.remove(rules.OVERACHIEVED)
+        note = f"；审核意见：{'指标值设定偏低' if override.overachieved else '指标值设定合理'}"
+        if override.note:
+            note += f"（{override.note}）"
+    return result, note
+
+
+def _score_rows(
+    indicators: list[Any],
+    weights: list[Decimal],
+    inputs: Inputs,
+    metrics: dict[str, Decimal | None],
+    pack: RulePack,
+) -> list[dict[str, Any]]:
+    rows = []
+    for ind, weight in zip(indicators, weights, strict=True):
+        actual_row = inputs.actuals.get(ind.id)
+        override = inputs.overrides.get(ind.id)
+        qualitative = ind.comparator == Comparator.QUALITATIVE
+        grade = grade_percent = None
+        if ind.computed_metric:
+            value = _pct(metrics.get(ind.computed_metric))
+        elif actual_row is not None:
+            value, grade, grade_percent = actual_row.actual, actual_row.grade, actual_row.grade_percent
+        else:
+            value = None
+        if override is not None and override.qualitative_percent is not None:
+            grade_percent = override.qualitative_percent
+        result = rules.score_indicator(
+            comparator=ind.comparator,
+            low=ind.target_low,
+            high=ind.target_high,
+            actual=value,
+            grade=grade,
+            grade_percent=grade_percent,
+            weight=weight,
+            pack=pack,
+        )
+        flags, note = _override_flags(result.flags, override)
+        explain_inputs: dict[str, Any] = {"target": ind.target, "weight": _num(weight)}
+        if value is not None:
+            explain_inputs["actual"] = _num(value)
+        if grade:
+            explain_inputs["grade"] = grade
+        if grade_percent is not None:
+            explain_inputs["grade_percent"] = _num(grade_percent)
+        if ind.computed_metric:
+            explain_inputs["computed"] = ind.computed_metric
+        rows.append(
+            {
+                "indicator_id": ind.id,
+                "project_id": ind.project_id,
+                "position": ind.position,
+                "level1": ind.level1,
+                "name": ind.name,
+                "target": ind.target,
+                "mode": (
+                    METRIC_MODES[ind.computed_metric].value
+                    if ind.computed_metric
+                    else (ind.mode_override or ind.mode)
+                ),
+                "actual": None if qualitative else value,
+                "actual_text": grade if qualitative else None,
+                "expected": None,
+                "ratio": result.ratio,
+                "status": None,
+                "needs_cause": False,
+                "weight": weight,
+                "score": result.score,
+                "met": result.met,
+                "flags": "|".join(flags),
+                "explain": {"inputs": explain_inputs, "formula": result.explain + note, "rule": pack.label},
+            }
+        )
+    return rows
+
+
+def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterable[DepartmentResult]:
+    """绩效自评 of the year (SPEC §6): the December report and spending through December."""
+    for department in inputs.departments:
+        metrics = _metric_values(inputs, department.id, 12)
+        by_project: dict[int | None, list[Any]] = defaultdict(list)
+        for ind in inputs.indicators.get(department.id, ()):
+            by_project[ind.project_id].append(ind)
+        project_rows, indicator_rows = [], []
+        for project in inputs.projects.get(department.id, ()):
+            indicators = by_project.get(project.id, [])
+            weights = rules.self_assessment_weights(
+                [i.level1 for i in indicators], [i.weight for i in indicators], pack
+            )
+            rows = _score_rows(indicators, weights, inputs, metrics, pack)
+            budget, spent = _project_money(inputs, department.id, project)
+            lamp = rules.budget_lamp(spent, budget, 12, pack.thresholds)
+            execution_points = rules.execution_score(lamp.execution, pack)
+            total = execution_points + sum((r["score"] for r in rows), ZERO)
+            grade = rules.grade_for(total, pack)
+            project_rows.append(
+                {
+                    "project_id": project.id,
+                    "code": project.code,
+                    "name": project.name,
+                    "unit_code": inputs.units.get(project.unit_id, ""),
+                    "budget": budget,
+                    "spent": spent,
+                    "execution": lamp.execution,
+                    "budget_status": None,
+                    "execution_score": execution_points,
+                    "total": total,
+                    "grade": grade,
+                    "explain": {
+                        "inputs": {"budget": _num(budget), "spent": _num(spent)},
+                        "formula": (
+                            f"预算执行率得分 = min({_num(lamp.execution) or '—'}, 1) × "
+                            f"{pack.execution_points} = {_num(execution_points)}；总分 = 执行率得分 + 各指标得分 = "
+                            f"{_num(total)} → {grade}"
+                        ),
+                        "rule": pack.label,
+                    },
+                }
+            )
+            indicator_rows.extend(rows)
+        own = by_project.get(None, [])
+        weights = rules.department_weights([i.level1 for i in own], [i.weight for i in own], pack)
+        rows = _score_rows(own, weights, inputs, metrics, pack)
+        indicator_rows.extend(rows)
+        total = sum((r["score"] for r in rows), ZERO)
+        summary = {
+            "metrics": {name: _num(value) for name, value in metrics.items()},
+            "total": _num(total),
+            "grade": rules.grade_for(total, pack),
+            "missing_reports": _missing_reports(
+                inputs,
+                department,
+                {p.unit_id for p in inputs.projects.get(department.id, ())},
+                any(not i.computed_metric for i in own),
+            ),
+        }
+        yield DepartmentResult(department, project_rows, indicator_rows, summary)

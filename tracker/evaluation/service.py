@@ -1,0 +1,362 @@
+"""Evaluation services: run monitoring / self-assessment for one department or all of them, store
+the result sets (replacing earlier ones in the same transaction), read stored results back, and
+the reviewer's overrides of a self-assessment.
+
+Callers (commands, scheduled jobs, pages, API) use these functions; with ``commit=False`` the
+caller owns the transaction (the scheduler commits only when a whole job succeeded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Connection, delete, insert, select
+
+from tracker.auth import access
+from tracker.evaluation import engine, rules
+from tracker.evaluation.bulk import bulk_insert
+from tracker.evaluation.documents import monitoring_document, self_assessment_document
+from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, ReviewerOverride
+from tracker.evaluation.rulepacks import RulePack, get_rule_pack
+from tracker.extensions import db
+from tracker.targets.grammar import Comparator
+from tracker.targets.models import Department, Indicator
+from tracker.types import utcnow
+
+__all__ = [
+    "MONITORING",
+    "SELF_ASSESSMENT",
+    "METRICS",
+    "AmbiguousDepartment",
+    "RunSummary",
+    "current_rule_pack",
+    "run_monitoring",
+    "run_self_assessment",
+    "evaluate_all",
+    "refresh_metrics",
+    "stored_monitoring",
+    "stored_self_assessment",
+    "department_metrics",
+    "set_override",
+]
+
+MONITORING, SELF_ASSESSMENT, METRICS = "monitoring", "self_assessment", "metrics"
+#: Departments per bulk read: bounds memory at province scale (≈ 200 × 200 indicators).
+CHUNK = 200
+
+
+class AmbiguousDepartment(ValueError):
+    """The year has several departments and none was named (SPEC §9: ``--department``)."""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    departments: int
+    projects: int
+    indicators: int
+
+    @property
+    def rows(self) -> int:
+        return self.departments + self.projects + self.indicators
+
+
+def current_rule_pack() -> RulePack:
+    """The rule pack this installation's finance bureau chose (setting ``RULE_PACK``)."""
+    return get_rule_pack(current_app.config.get("RULE_PACK"))
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _one_department(conn: Connection, year: int, department_code: str | None) -> Any:
+    departments = engine.departments_for(conn, year, [department_code] if department_code else None)
+    if not departments:
+        raise LookupError(f"{year} 年没有部门 {department_code or ''} 的绩效指标")
+    if len(departments) > 1:
+        raise AmbiguousDepartment(f"{year} 年有 {len(departments)} 个部门，请用 --department 指定")
+    return departments[0]
+
+
+def _period_month(kind: str, month: int | None) -> int:
+    return 0 if kind == SELF_ASSESSMENT else int(month or 0)
+
+
+def _store(
+    conn: Connection, kind: str, year: int, month: int, results: list[engine.DepartmentResult], pack: RulePack
+) -> RunSummary:
+    """Replace the result sets of these departments for (kind, year, month)."""
+    ids = [r.department.id for r in results]
+    old = select(EvaluationRun.id).where(
+        EvaluationRun.kind == kind,
+        EvaluationRun.year == year,
+        EvaluationRun.month == month,
+        EvaluationRun.department_id.in_(ids),
+    )
+    old_ids = list(conn.scalars(old))
+    if old_ids:
+        conn.execute(delete(IndicatorResult).where(IndicatorResult.run_id.in_(old_ids)))
+        conn.execute(delete(ProjectResult).where(ProjectResult.run_id.in_(old_ids)))
+        conn.execute(delete(EvaluationRun).where(EvaluationRun.id.in_(old_ids)))
+    if not results:
+        return RunSummary(0, 0, 0)
+    now = utcnow()
+    created = conn.execute(
+        insert(EvaluationRun).returning(
+            EvaluationRun.id, EvaluationRun.department_id, sort_by_parameter_order=True
+        ),
+        [
+            {
+                "kind": kind,
+                "department_id": r.department.id,
+                "year": year,
+                "month": month,
+                "rule_pack": pack.name,
+                "rule_version": pack.version,
+                "created_at": now,
+                "summary": r.summary,
+            }
+            for r in results
+        ],
+    )
+    run_ids = {row.department_id: row.id for row in created}
+    projects, indicators = [], []
+    for result in results:
+        run_id = run_ids[result.department.id]
+        for row in result.projects:
+            row["run_id"] = run_id
+        for row in result.indicators:
+            row["run_id"] = run_id
+        projects += result.projects
+        indicators += result.indicators
+    bulk_insert(conn, ProjectResult.__table__, projects)
+    bulk_insert(conn, IndicatorResult.__table__, indicators)
+    return RunSummary(len(results), len(projects), len(indicators))
+
+
+def _run_dict(department: Any, kind: str, year: int, month: int, pack: RulePack, summary: dict) -> dict:
+    return {
+        "kind": kind,
+        "year": year,
+        "month": month,
+        "department_code": department.code,
+        "department_name": department.name,
+        "rule_pack": pack.name,
+        "rule_version": pack.version,
+        "summary": summary,
+    }
+
+
+def _evaluate(
+    conn: Connection, kind: str, year: int, month: int, departments: Sequence[Any], pack: RulePack
+) -> list[engine.DepartmentResult]:
+    if kind == SELF_ASSESSMENT:
+        inputs = engine.load_inputs(conn, year, 12, list(departments), with_overrides=True)
+        return list(engine.evaluate_self_assessment(inputs, pack))
+    inputs = engine.load_inputs(conn, year, month, list(departments))
+    if kind == METRICS:
+        return [_metrics_only(r) for r in engine.evaluate_monitoring(inputs, pack)]
+    return list(engine.evaluate_monitoring(inputs, pack))
+
+
+def _metrics_only(result: engine.DepartmentResult) -> engine.DepartmentResult:
+    return engine.DepartmentResult(
+        result.department,
+        [],
+        [],
+        {"metrics": result.summary["metrics"], "time_progress": result.summary["time_progress"]},
+    )
+
+
+def _run_one(
+    kind: str, year: int, month: int, department_code: str | None, commit: bool, store: bool = True
+) -> dict:
+    pack = current_rule_pack()
+    try:
+        conn = db.session.connection()
+        department = _one_department(conn, year, department_code)
+        (result,) = _evaluate(conn, kind, year, month, [department], pack)
+        if store:
+            _store(conn, kind, year, month, [result], pack)
+        if commit:
+            db.session.commit()
+    except BaseException:
+        if commit:
+            db.session.rollback()
+        raise
+    run = _run_dict(department, kind, year, month, pack, result.summary)
+    build = self_assessment_document if kind == SELF_ASSESSMENT else monitoring_document
+    return build(run, result.projects, result.indicators)
+
+
+def run_monitoring(
+    year: int, month: int, department_code: str | None = None, *, commit: bool = True, store: bool = True
+) -> dict:
+    """绩效运行监控 of one department as of ``month`` (SPEC §5): store it (replacing an earlier
+    run) and return the SPEC §9 document, with an ``explain`` per project and indicator."""
+    rules.time_progress(month)
+    return _run_one(MONITORING, year, month, department_code, commit, store)
+
+
+def run_self_assessment(
+    year: int, department_code: str | None = None, *, commit: bool = True, store: bool = True
+) -> dict:
+    """绩效自评 of one department for ``year`` (SPEC §6): store it and return the SPEC §9 document."""
+    return _run_one(SELF_ASSESSMENT, year, 0, department_code, commit, store)
+
+
+def evaluate_all(
+    kind: str,
+    year: int,
+    month: int | None = None,
+    *,
+    department_codes: Sequence[str] | None = None,
+    commit: bool = True,
+    chunk: int = CHUNK,
+) -> RunSummary:
+    """Evaluate every department of ``year`` (or those named) and store the result sets, chunk by
+    chunk, all in one transaction: a failure leaves the earlier results untouched."""
+    pack = current_rule_pack()
+    period = _period_month(kind, month)
+    if kind != SELF_ASSESSMENT:
+        rules.time_progress(period)
+    total = RunSummary(0, 0, 0)
+    try:
+        conn = db.session.connection()
+        departments = engine.departments_for(conn, year, department_codes)
+        for part in _chunks(departments, chunk):
+            results = _evaluate(conn, kind, year, period, part, pack)
+            done = _store(conn, kind, year, period, results, pack)
+            total = RunSummary(
+                total.departments + done.departments,
+                total.projects + done.projects,
+                total.indicators + done.indicators,
+            )
+            del results
+        if commit:
+            db.session.commit()
+    except BaseException:
+        if commit:
+            db.session.rollback()
+        raise
+    return total
+
+
+def refresh_metrics(
+    year: int, month: int, *, department_codes: Sequence[str] | None = None, commit: bool = True
+) -> RunSummary:
+    """Store the SPEC §7 metrics of every department as of ``month`` (the daily job)."""
+    return evaluate_all(METRICS, year, month, department_codes=department_codes, commit=commit)
+
+
+def _stored(kind: str, year: int, month: int, department_code: str) -> dict | None:
+    conn = db.session.connection()
+    row = db.session.execute(
+        select(EvaluationRun, Department.code, Department.name)
+        .join(Department, Department.id == EvaluationRun.department_id)
+        .where(
+            EvaluationRun.kind == kind,
+            EvaluationRun.year == year,
+            EvaluationRun.month == month,
+            Department.code == department_code,
+        )
+    ).first()
+    if row is None:
+        return None
+    run_row: EvaluationRun = row[0]
+    run = {
+        "kind": kind,
+        "year": year,
+        "month": month,
+        "department_code": row.code,
+        "department_name": row.name,
+        "rule_pack": run_row.rule_pack,
+        "rule_version": run_row.rule_version,
+        "summary": run_row.summary,
+        "created_at": run_row.created_at,
+    }
+    project_columns = [c for c in ProjectResult.__table__.c if c.name not in ("id", "run_id")]
+    indicator_columns = [c for c in IndicatorResult.__table__.c if c.name not in ("id", "run_id")]
+    projects = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(*project_columns).where(ProjectResult.run_id == run_row.id).order_by(ProjectResult.id)
+        )
+    ]
+    indicators = [
+        dict(r._mapping)
+        for r in conn.execute(select(*indicator_columns).where(IndicatorResult.run_id == run_row.id))
+    ]
+    build = self_assessment_document if kind == SELF_ASSESSMENT else monitoring_document
+    document = build(run, projects, indicators)
+    document["evaluated_at"] = run_row.created_at.isoformat() if run_row.created_at else None
+    return document
+
+
+def stored_monitoring(year: int, month: int, department_code: str) -> dict | None:
+    """The stored monitoring document of a department and month, or None if never run."""
+    return _stored(MONITORING, year, month, department_code)
+
+
+def stored_self_assessment(year: int, department_code: str) -> dict | None:
+    """The stored self-assessment document of a department and year, or None if never run."""
+    return _stored(SELF_ASSESSMENT, year, 0, department_code)
+
+
+def department_metrics(year: int, month: int, department_code: str) -> dict[str, Decimal | None]:
+    """SPEC §7 metrics of a department as of ``month``, as fractions (0.612 = 61.2 %); 结转结余率 is
+    None before December, a metric without its budget line is None."""
+    conn = db.session.connection()
+    department = _one_department(conn, year, department_code)
+    inputs = engine.load_inputs(conn, year, month, [department])
+    money = engine.department_money(
+        inputs.spending.get(department.id, {}), inputs.budget_lines.get(department.id, {})
+    )
+    return rules.department_metrics(money, month)
+
+
+class OverrideRejected(ValueError):
+    """A reviewer's override outside the rules (e.g. a percent outside the grade's band)."""
+
+
+def set_override(
+    user,
+    indicator_id: int,
+    *,
+    qualitative_percent: Decimal | None,
+    overachieved: bool | None,
+    note: str | None,
+    grade: str | None = None,
+) -> ReviewerOverride:
+    """审核意见 on one indicator's self-assessment (SPEC §6). ``grade`` is the indicator's reported
+    grade, against whose band ``qualitative_percent`` is checked. Department admins of the
+    indicator's department and finance may set it; takes effect at the next evaluation run."""
+    indicator = db.session.get(Indicator, indicator_id)
+    if indicator is None or not access.can_read_department(user, indicator.department_id):
+        raise access.NotFound(f"indicator {indicator_id}")
+    if not (access.can_manage_department(user, indicator.department_id) or access.is_finance(user)):
+        raise access.Forbidden("review self-assessment")
+    if qualitative_percent is not None:
+        if indicator.comparator != Comparator.QUALITATIVE:
+            raise OverrideRejected("只有定性指标可以设定档内百分比")
+        band = current_rule_pack().band(grade) if grade else None
+        if band is None or not band.contains(qualitative_percent):
+            raise OverrideRejected("百分比必须在该等级的档次之内")
+    override = db.session.scalar(
+        select(ReviewerOverride).where(ReviewerOverride.indicator_id == indicator_id)
+    )
+    if override is None:
+        override = ReviewerOverride(indicator_id=indicator_id)
+        db.session.add(override)
+    override.qualitative_percent = qualitative_percent
+    override.overachieved = overachieved
+    override.note = (note or "").strip() or None
+    override.user_id = getattr(user, "id", None)
+    override.updated_at = utcnow()
+    db.session.commit()
+    return override
