@@ -2,28 +2,98 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort
+import logging
+import time
+
+from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user, user_unauthorized
 from sqlalchemy import select
 
 from tracker.auth.access import Forbidden, NotFound
 from tracker.extensions import db, login_manager
 
+log = logging.getLogger("tracker.access")
+
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
 
 def init_app(app: Flask) -> None:
+    from tracker.auth import cli  # noqa: F401  (registers create-user)
+    from tracker.auth.i18n import init_i18n
     from tracker.auth.models import User
+    from tracker.auth.views import bp
 
+    init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "error"
+    app.register_blueprint(bp)
+
+    @user_unauthorized.connect_via(app)
+    def _log_unauthorized(_sender, **_extra):
+        log.warning("login required: path=%s ip=%s", request.path, request.remote_addr)
 
     @login_manager.user_loader
     def load_user(session_token: str):
         return db.session.scalar(select(User).where(User.session_token == session_token, User.active))
 
+    @app.before_request
+    def _idle_timeout():
+        """Idle timeout (IDLE_TIMEOUT_MINUTES) for cookie sessions; API tokens carry no session."""
+        if "_user_id" not in session or not current_user.is_authenticated:
+            return None
+        now = int(time.time())
+        last = session.get("last_seen")
+        if last is not None and now - int(last) > app.config["IDLE_TIMEOUT_MINUTES"] * 60:
+            log.info("idle timeout: user=%s", current_user.username)
+            logout_user()
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            flash(_("长时间未操作，已自动退出，请重新登录。"), "error")
+            return redirect(
+                url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+            )
+        session["last_seen"] = now
+        return None
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", app.config.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP)
+        )
+        return response
+
     @app.errorhandler(NotFound)
-    def _not_found(_exc: NotFound):
-        abort(404)
+    @app.errorhandler(404)
+    def _page_404(_exc):
+        if request.path.startswith("/api/"):
+            return {"message": "Not Found"}, 404
+        return render_template("home/error.html", code=404, message=_("页面不存在。")), 404
 
     @app.errorhandler(Forbidden)
-    def _forbidden(_exc: Forbidden):
-        abort(403)
+    @app.errorhandler(403)
+    def _page_403(_exc):
+        log.warning("403: user=%s path=%s", getattr(current_user, "username", None), request.path)
+        if request.path.startswith("/api/"):
+            return {"message": "Forbidden"}, 403
+        return render_template("home/error.html", code=403, message=_("没有权限执行此操作。")), 403
+
+    @app.errorhandler(429)
+    def _too_many(_exc):
+        log.warning("429: path=%s ip=%s", request.path, request.remote_addr)
+        if request.endpoint == "auth.login":
+            from tracker.auth.forms import LoginForm
+
+            flash(_("登录失败次数过多，请稍后再试。"), "error")
+            return render_template("auth/login.html", form=LoginForm()), 429
+        return render_template("home/error.html", code=429, message=_("请求过于频繁，请稍后再试。")), 429

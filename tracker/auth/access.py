@@ -27,8 +27,12 @@ class Forbidden(Exception):
 
 
 def _refuse(user, what: str) -> NotFound:
-    log.warning("access refused: user=%s role=%s %s", getattr(user, "username", None),
-                getattr(user, "role", None), what)
+    log.warning(
+        "access refused: user=%s role=%s %s",
+        getattr(user, "username", None),
+        getattr(user, "role", None),
+        what,
+    )
     return NotFound(what)
 
 
@@ -119,6 +123,77 @@ def require_project(user, year: int, code: str) -> Project:
 
 def require_role(user, *roles: str) -> None:
     if user is None or not getattr(user, "is_authenticated", False) or user.role not in roles:
-        log.warning("access refused: user=%s role=%s needs %s", getattr(user, "username", None),
-                    getattr(user, "role", None), roles)
+        log.warning(
+            "access refused: user=%s role=%s needs %s",
+            getattr(user, "username", None),
+            getattr(user, "role", None),
+            roles,
+        )
         raise Forbidden(",".join(roles))
+
+
+# ---------------------------------------------------------------- monthly reports (issue 3)
+
+
+def can_write_report(user, department_id: int, unit_id: int | None) -> bool:
+    """Enter actuals: a unit report by its reporter or department; 部门整体 by the department only."""
+    if unit_id is not None:
+        return can_write_unit_report(user, unit_id)
+    return can_manage_department(user, department_id)
+
+
+def can_review_report(user, department_id: int, unit_id: int | None) -> bool:
+    """Approve or return: a unit's report by its department; a 部门整体 report by finance."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if unit_id is not None:
+        return can_manage_department(user, department_id)
+    return user.role == "finance"
+
+
+def can_unlock_report(user) -> bool:
+    """Only finance reopens an approved (locked) period (SPEC §4)."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == "finance"
+
+
+def can_set_deadlines(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == "finance"
+
+
+def can_import(user) -> bool:
+    """Upload targets or actuals files: a department's admin (rows are further limited to its units)."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == "department"
+
+
+def can_read_audit(user) -> bool:
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.role in ("department", "finance", "admin")
+    )
+
+
+def require_report_scope(
+    user, unit_code: str | None, department_code: str | None
+) -> tuple[Department, Unit | None]:
+    """The department and unit (None: 部门整体) of a monthly report ``user`` may read; else NotFound."""
+    if unit_code:
+        unit = require_unit(user, unit_code)
+        return unit.department, unit
+    if not department_code:
+        raise _refuse(user, "report without unit or department")
+    department = require_department(user, department_code)
+    if not can_read_department_whole(user, department.id):
+        raise _refuse(user, f"department report {department_code}")
+    return department, None
+
+
+def refuse(user, what: str) -> Forbidden:
+    """A logged refusal of an action on a resource the user may see (403)."""
+    log.warning(
+        "action refused: user=%s role=%s %s",
+        getattr(user, "username", None),
+        getattr(user, "role", None),
+        what,
+    )
+    return Forbidden(what)

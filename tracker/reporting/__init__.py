@@ -1,4 +1,4 @@
-"""tracker.reporting"""
+"""tracker.reporting — monthly reports of actuals, review workflow, evidence, audit log (SPEC §4)."""
 
 from __future__ import annotations
 
@@ -7,3 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register this domain's blueprints and CLI commands."""
+    from tracker.reporting.views import bp
+
+    app.register_blueprint(bp)

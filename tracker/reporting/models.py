@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.types import Quantity, Timestamp
 
-__all__ = ["MonthlyReport", "IndicatorActual", "Evidence", "AuditEntry", "REPORT_STATUSES",
-           "GRADES", "LIKELIHOODS", "DEVIATION_CATEGORIES"]
+__all__ = [
+    "MonthlyReport",
+    "IndicatorActual",
+    "Evidence",
+    "AuditEntry",
+    "ReportingDeadline",
+    "REPORT_STATUSES",
+    "GRADES",
+    "LIKELIHOODS",
+    "DEVIATION_CATEGORIES",
+]
 
 #: 草稿 → 已提交 → 已审核 (returned reports go back to draft with a reason).
 REPORT_STATUSES = ("draft", "submitted", "approved")
@@ -119,3 +128,17 @@ class AuditEntry(db.Model):
     unit_code: Mapped[str | None] = mapped_column(String(32))
     year: Mapped[int | None]
     month: Mapped[int | None]
+
+
+class ReportingDeadline(db.Model):
+    """填报截止日期 of one month set by finance; without a row the rule pack's day of the next month
+    applies (default day 5, SPEC §5)."""
+
+    __tablename__ = "reporting_deadline"
+    __table_args__ = (UniqueConstraint("year", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    month: Mapped[int]
+    due_date: Mapped[date] = mapped_column(Date)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    set_at: Mapped[Timestamp]

@@ -1,0 +1,38 @@
+"""``flask tracker create-user``."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.auth import services
+from tracker.auth.models import ROLES
+from tracker.cli import tracker_cli
+
+
+@tracker_cli.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="reporter|department|finance|admin")
+@click.option("--unit", "unit_code", help="预算单位编码 (reporter)")
+@click.option("--department", "department_code", help="部门编码 (department)")
+@click.option("--display-name", default="", help="显示名称")
+@click.option(
+    "--password",
+    prompt="密码",
+    hide_input=True,
+    confirmation_prompt="再次输入密码",
+    help="omitted: asked for without echo",
+)
+def create_user_command(username, role, unit_code, department_code, display_name, password) -> None:
+    """Create a user (填报员/部门管理员/财政局/系统管理员)."""
+    try:
+        user = services.create_user(
+            username,
+            password,
+            role,
+            unit_code=unit_code,
+            department_code=department_code,
+            display_name=display_name,
+        )
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已创建用户 {user.username}（{user.role}）")

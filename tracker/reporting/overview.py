@@ -1,0 +1,205 @@
+"""Read-only views across reports: my unit's months, the department's completeness (填报完整性),
+the review queue, a project's history of actuals and the audit log. Access via :mod:`tracker.auth.access`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from tracker.auth import access
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.reporting.deadlines import deadlines_for_year, is_overdue, today
+from tracker.reporting.models import AuditEntry, IndicatorActual, MonthlyReport
+from tracker.targets.models import Department, Indicator, Project, Unit
+
+__all__ = [
+    "MonthCell",
+    "CompletenessRow",
+    "years_available",
+    "unit_months",
+    "completeness",
+    "review_queue",
+    "project_history",
+    "unit_projects",
+    "audit_entries",
+    "visible_departments",
+]
+
+
+@dataclass
+class MonthCell:
+    month: int
+    status: str | None  # None: nothing reported yet (未填报)
+    due: date
+    overdue: bool
+    imported: bool = False
+    return_reason: str | None = None
+
+
+@dataclass
+class CompletenessRow:
+    """One line of the completeness matrix: a unit, or the department as a whole (``unit`` None)."""
+
+    department: Department
+    unit: Unit | None
+    cells: list[MonthCell] = field(default_factory=list)
+
+    @property
+    def submitted_count(self) -> int:
+        return sum(1 for c in self.cells if c.status in ("submitted", "approved"))
+
+
+def years_available() -> list[int]:
+    return sorted(
+        set(db.session.scalars(select(Project.year).distinct()))
+        | set(db.session.scalars(select(Indicator.year).distinct())),
+        reverse=True,
+    )
+
+
+def default_year() -> int:
+    years = years_available()
+    current = today().year
+    return current if current in years or not years else years[0]
+
+
+def _cells(
+    scope_key: str,
+    year: int,
+    deadlines: dict[int, date],
+    reports: dict[tuple[str, int], MonthlyReport],
+    on: date,
+) -> list[MonthCell]:
+    cells = []
+    for month in range(1, 13):
+        report = reports.get((scope_key, month))
+        status = report.status if report else None
+        # Months not yet over are not overdue even if nothing is filed.
+        cells.append(
+            MonthCell(
+                month,
+                status,
+                deadlines[month],
+                is_overdue(status, deadlines[month], on),
+                bool(report and report.imported),
+                report.return_reason if report else None,
+            )
+        )
+    return cells
+
+
+def _reports(year: int, keys: list[str]) -> dict[tuple[str, int], MonthlyReport]:
+    if not keys:
+        return {}
+    rows = db.session.scalars(
+        select(MonthlyReport).where(MonthlyReport.year == year, MonthlyReport.scope_key.in_(keys))
+    )
+    return {(r.scope_key, r.month): r for r in rows}
+
+
+def unit_months(user: User, unit_code: str, year: int) -> list[MonthCell]:
+    """A unit's twelve months and their status (the reporter's home page)."""
+    unit = access.require_unit(user, unit_code)
+    key = f"unit:{unit.code}"
+    return _cells(key, year, deadlines_for_year(year), _reports(year, [key]), today())
+
+
+def unit_projects(user: User, unit_code: str, year: int) -> list[Project]:
+    unit = access.require_unit(user, unit_code)
+    return list(
+        db.session.scalars(
+            select(Project).where(Project.unit_id == unit.id, Project.year == year).order_by(Project.code)
+        )
+    )
+
+
+def visible_departments(user: User) -> list[Department]:
+    ids = access.visible_department_ids(user)
+    query = select(Department).order_by(Department.code)
+    if ids is not None:
+        query = query.where(Department.id.in_(ids or {-1}))
+    return list(db.session.scalars(query))
+
+
+def completeness(user: User, department_code: str, year: int) -> list[CompletenessRow]:
+    """Which units (and the 部门整体 report) have submitted which months of ``year``."""
+    department = access.require_department(user, department_code)
+    visible = access.visible_unit_ids(user)
+    units = [u for u in department.units if visible is None or u.id in visible]
+    rows = [CompletenessRow(department, u) for u in units]
+    if access.can_read_department_whole(user, department.id):
+        rows.append(CompletenessRow(department, None))
+    keys = [f"unit:{r.unit.code}" if r.unit else f"department:{department.code}" for r in rows]
+    reports, deadlines, on = _reports(year, keys), deadlines_for_year(year), today()
+    for row, key in zip(rows, keys, strict=True):
+        row.cells = _cells(key, year, deadlines, reports, on)
+    return rows
+
+
+def review_queue(user: User) -> list[MonthlyReport]:
+    """待审核: submitted unit reports of the department's units, or 部门整体 reports for finance."""
+    if user.role == "department":
+        query = select(MonthlyReport).where(
+            MonthlyReport.status == "submitted",
+            MonthlyReport.department_id == user.department_id,
+            MonthlyReport.unit_id.is_not(None),
+        )
+    elif user.role == "finance":
+        query = select(MonthlyReport).where(
+            MonthlyReport.status == "submitted", MonthlyReport.unit_id.is_(None)
+        )
+    else:
+        raise access.refuse(user, "review queue")
+    return list(db.session.scalars(query.order_by(MonthlyReport.submitted_at, MonthlyReport.id)))
+
+
+@dataclass
+class IndicatorHistory:
+    indicator: Indicator
+    months: dict[int, tuple[IndicatorActual, str]]  # month → (values, report status)
+
+
+def project_history(user: User, year: int, code: str) -> tuple[Project, list[IndicatorHistory]]:
+    """A project's targets and the history of its actuals, month by month."""
+    project = access.require_project(user, year, code)
+    reports = db.session.scalars(
+        select(MonthlyReport).where(
+            MonthlyReport.year == year, MonthlyReport.scope_key == f"unit:{project.unit.code}"
+        )
+    )
+    by_indicator: dict[int, dict[int, tuple[IndicatorActual, str]]] = {}
+    for report in reports:
+        for actual in report.actuals:
+            by_indicator.setdefault(actual.indicator_id, {})[report.month] = (actual, report.status)
+    return project, [IndicatorHistory(i, by_indicator.get(i.id, {})) for i in project.indicators]
+
+
+def audit_entries(
+    user: User,
+    *,
+    unit_code: str | None = None,
+    year: int | None = None,
+    month: int | None = None,
+    limit: int = 500,
+) -> list[AuditEntry]:
+    """审计日志 for department and finance users, newest first, filterable by unit and month."""
+    if not access.can_read_audit(user):
+        raise access.refuse(user, "audit log")
+    query = select(AuditEntry)
+    if user.role == "department":
+        department = db.session.get(Department, user.department_id)
+        # Entries about users of the department carry its code too; nothing else leaks.
+        query = query.where(AuditEntry.department_code == (department.code if department else "-"))
+    if unit_code:
+        unit = access.require_unit(user, unit_code)
+        query = query.where(AuditEntry.unit_code == unit.code)
+    if year:
+        query = query.where(
+            or_(AuditEntry.year == year, AuditEntry.year.is_(None)) if not month else AuditEntry.year == year
+        )
+    if month:
+        query = query.where(AuditEntry.month == month)
+    return list(db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))

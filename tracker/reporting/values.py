@@ -1,0 +1,161 @@
+"""What a user typed for one indicator, checked and converted (SPEC §4). Pure: no Flask, no database.
+
+Every message is Chinese and names what is wrong, so the form can show it beside the field.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
+
+__all__ = ["ROW_FIELDS", "RowValues", "parse_row", "parse_number", "NumberError"]
+
+#: The fields of one indicator a user may set; anything else is refused, not ignored.
+ROW_FIELDS = (
+    "actual",
+    "grade_percent",
+    "forecast",
+    "likelihood",
+    "deviation_category",
+    "deviation_cause",
+    "corrective_measure",
+)
+MAX_TEXT = 2000
+#: Numeric(24, 6): 18 digits before the point, 6 after.
+_MAX_ABS = Decimal(10) ** 18
+_RATE_LIMITS = {"%": Decimal(100), "‰": Decimal(1000)}
+
+
+class NumberError(ValueError):
+    """Not an acceptable number; ``str()`` is the Chinese message."""
+
+
+@dataclass
+class RowValues:
+    """The checked values of one indicator; ``None`` means empty."""
+
+    actual: Decimal | None = None
+    grade: str | None = None
+    grade_percent: Decimal | None = None
+    forecast: Decimal | None = None
+    forecast_grade: str | None = None
+    likelihood: str | None = None
+    deviation_category: str | None = None
+    deviation_cause: str | None = None
+    corrective_measure: str | None = None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | int | float):
+        return str(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def parse_number(value: Any, unit: str = "", *, target_max: Decimal | None = None) -> Decimal | None:
+    """A number in the target's unit: ``12.5``, ``1,200``, ``85%`` for a rate. Empty → ``None``.
+
+    Rates (%/‰) must lie in 0–100 (0–1000), unless the target itself is above that bound.
+    """
+    if isinstance(value, float):
+        raise NumberError("数字须以文本或精确小数给出")
+    text = _text(value).replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    if unit and text.endswith(unit) and unit in _RATE_LIMITS:
+        text = text[: -len(unit)]
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise NumberError(f"“{_text(value)}”不是有效数字，请输入数字（如 12.5）") from None
+    if not number.is_finite():
+        raise NumberError(f"“{_text(value)}”不是有效数字，请输入数字（如 12.5）")
+    if number < 0:
+        raise NumberError("不能为负数")
+    if abs(number) >= _MAX_ABS:
+        raise NumberError("数字过大")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6:
+        raise NumberError("小数最多 6 位")
+    limit = _RATE_LIMITS.get(unit)
+    if limit is not None and number > max(limit, target_max or limit):
+        raise NumberError(f"比率应在 0 到 {limit} 之间（单位 {unit}）")
+    return number
+
+
+def _choice(value: Any, choices: tuple[str, ...], label: str) -> str | None:
+    text = _text(value)
+    if not text:
+        return None
+    if text not in choices:
+        raise NumberError(f"{label}应为 {'、'.join(choices)} 之一")
+    return text
+
+
+def _long_text(value: Any, label: str) -> str | None:
+    text = _text(value)
+    if len(text) > MAX_TEXT:
+        raise NumberError(f"{label}最多 {MAX_TEXT} 个字")
+    return text or None
+
+
+def parse_row(
+    raw: Mapping[str, Any],
+    *,
+    qualitative: bool,
+    unit: str,
+    target_max: Decimal | None,
+    bands: Mapping[str, tuple[Decimal, Decimal]],
+) -> tuple[RowValues, dict[str, list[str]]]:
+    """Check one indicator's typed values. Returns the values and errors by field name.
+
+    For a qualitative indicator ``actual`` and ``forecast`` are grades (达成/部分达成/未达成) and
+    ``grade_percent`` a percent inside the grade's band (SPEC §6).
+    """
+    values = RowValues()
+    errors: dict[str, list[str]] = {}
+    for field in raw:
+        if field not in ROW_FIELDS:
+            errors.setdefault(field, []).append("不允许设置此字段")
+
+    def attempt(field: str, parse) -> None:
+        if field not in raw:
+            return
+        try:
+            parse(raw[field])
+        except NumberError as exc:
+            errors.setdefault(field, []).append(str(exc))
+
+    if qualitative:
+        attempt("actual", lambda v: setattr(values, "grade", _choice(v, GRADES, "完成情况")))
+        attempt("forecast", lambda v: setattr(values, "forecast_grade", _choice(v, GRADES, "全年预计")))
+        attempt("grade_percent", lambda v: setattr(values, "grade_percent", parse_number(v, "%")))
+        if values.grade_percent is not None:
+            band = bands.get(values.grade or "")
+            if band is None:
+                errors.setdefault("grade_percent", []).append("填写百分比前请先选择完成情况")
+            elif not band[0] <= values.grade_percent <= band[1]:
+                errors.setdefault("grade_percent", []).append(
+                    f"“{values.grade}”的百分比应在 {band[0]}–{band[1]} 之间"
+                )
+    else:
+        attempt("actual", lambda v: setattr(values, "actual", parse_number(v, unit, target_max=target_max)))
+        attempt(
+            "forecast", lambda v: setattr(values, "forecast", parse_number(v, unit, target_max=target_max))
+        )
+        if _text(raw.get("grade_percent")):
+            errors.setdefault("grade_percent", []).append("只有定性指标可以填写百分比")
+    attempt("likelihood", lambda v: setattr(values, "likelihood", _choice(v, LIKELIHOODS, "完成目标可能性")))
+    attempt(
+        "deviation_category",
+        lambda v: setattr(values, "deviation_category", _choice(v, DEVIATION_CATEGORIES, "偏差原因类别")),
+    )
+    attempt("deviation_cause", lambda v: setattr(values, "deviation_cause", _long_text(v, "偏差原因说明")))
+    attempt("corrective_measure", lambda v: setattr(values, "corrective_measure", _long_text(v, "改进措施")))
+    return values, errors

@@ -1,0 +1,446 @@
+"""Pages of monthly reporting: home, the report form, review, audit, project history, imports, deadlines.
+
+Views are thin: read the request, call a service (which checks access and owns the transaction), render.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.auth import access
+from tracker.reporting import deadlines, evidence, overview, services, staging
+from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
+from tracker.reporting.values import ROW_FIELDS
+from tracker.targets.files import FileRejected
+
+bp = Blueprint("reporting", __name__)
+
+#: Form keys that are not indicator values; anything else not matching ``i<id>.<field>`` is refused.
+_CONTROL_KEYS = {"csrf_token", "base_version", "action", "reason"}
+_FIELD_KEY = re.compile(r"^i(\d+)\.([a-z_]+)$")
+MODE_LABELS = {
+    "cumulative": "累计型",
+    "level": "水平型",
+    "cap": "上限型",
+    "qualitative": "定性",
+    "budget": "预算执行",
+}
+LAMP_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "missing": "未填报", "n/a": "不适用"}
+
+
+@bp.before_request
+@login_required
+def _require_login() -> None:
+    """Every page here needs a logged-in user."""
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "STATUS_LABELS": services.STATUS_LABELS,
+        "MODE_LABELS": MODE_LABELS,
+        "LAMP_LABELS": LAMP_LABELS,
+        "plain": plain,
+    }
+
+
+def plain(value: Any) -> str:
+    """A stored number as typed in an input: no grouping, no trailing zeros."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return str(value)
+
+
+def _scope_url(endpoint: str, data: services.ReportData, **extra: Any) -> str:
+    month = extra.pop("month", data.month)
+    if data.unit is not None:
+        return url_for(
+            f"reporting.{endpoint}", unit_code=data.unit.code, year=data.year, month=month, **extra
+        )
+    return url_for(
+        f"reporting.{endpoint}_department",
+        dept_code=data.department.code,
+        year=data.year,
+        month=month,
+        **extra,
+    )
+
+
+# ---------------------------------------------------------------- home
+
+
+@bp.route("/")
+def home():
+    user = current_user._get_current_object()
+    year = request.args.get("year", type=int) or overview.default_year()
+    years = overview.years_available() or [year]
+    if user.role == "reporter":
+        if user.unit is None:
+            return render_template("home/reporter.html", unit=None, months=[], year=year, years=years)
+        months = overview.unit_months(user, user.unit.code, year)
+        projects = overview.unit_projects(user, user.unit.code, year)
+        return render_template(
+            "home/reporter.html", unit=user.unit, months=months, year=year, years=years, projects=projects
+        )
+    departments = overview.visible_departments(user)
+    if not departments:
+        return render_template(
+            "home/overview.html", department=None, departments=[], rows=[], year=year, years=years
+        )
+    code = request.args.get("department") or departments[0].code
+    rows = overview.completeness(user, code, year)
+    department = access.require_department(user, code)
+    return render_template(
+        "home/overview.html",
+        department=department,
+        departments=departments,
+        rows=rows,
+        year=year,
+        years=years,
+    )
+
+
+# ---------------------------------------------------------------- the report form
+
+
+def _form_values() -> tuple[dict[int, dict[str, str]], list[str], int | None]:
+    """(values by indicator, refused keys, base version) of the posted form."""
+    values: dict[int, dict[str, str]] = {}
+    refused: list[str] = []
+    for key in request.form:
+        if key in _CONTROL_KEYS:
+            continue
+        match = _FIELD_KEY.match(key)
+        if match and match.group(2) in ROW_FIELDS:
+            values.setdefault(int(match.group(1)), {})[match.group(2)] = request.form.get(key, "")
+        else:
+            refused.append(key)
+    try:
+        version = int(request.form.get("base_version", ""))
+    except ValueError:
+        version = None
+    return values, refused, version
+
+
+def _render_form(
+    data: services.ReportData,
+    *,
+    typed: dict[int, dict[str, str]] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+):
+    lamps = services.typed_lamps(data, typed) if typed else {}
+    return render_template(
+        "reporting/report.html",
+        data=data,
+        typed=typed or {},
+        errors=errors or {},
+        lamps=lamps,
+        evidence=evidence.list_evidence(data.report),
+        grades=GRADES,
+        likelihoods=LIKELIHOODS,
+        categories=DEVIATION_CATEGORIES,
+        scope_url=lambda endpoint, **kw: _scope_url(endpoint, data, **kw),
+    ), status
+
+
+def _scope_args(unit_code: str | None, dept_code: str | None) -> dict[str, Any]:
+    return {"department_code": dept_code} if unit_code is None else {}
+
+
+@bp.route("/reports/<unit_code>/<int:year>/<int:month>", methods=["GET", "POST"])
+@bp.route(
+    "/reports/department/<dept_code>/<int:year>/<int:month>",
+    methods=["GET", "POST"],
+    endpoint="report_department",
+)
+def report(year: int, month: int, unit_code: str | None = None, dept_code: str | None = None):
+    user = current_user._get_current_object()
+    scope = _scope_args(unit_code, dept_code)
+    data = services.get_report(user, unit_code, year, month, **scope)
+    if request.method == "GET":
+        return _render_form(data)
+    values, refused, version = _form_values()
+    if refused or version is None:
+        names = "、".join(refused) or "base_version"
+        return render_template(
+            "home/error.html", code=400, message=_("表单包含不允许设置的字段：%(names)s", names=names)
+        ), 400
+    action = request.form.get("action", "save")
+    try:
+        if action == "submit":
+            services.submit_report(user, unit_code, year, month, version, values, **scope)
+            flash(_("报告已提交，等待审核。"), "success")
+        else:
+            services.save_report(user, unit_code, year, month, values, version, **scope)
+            flash(_("草稿已保存。"), "success")
+    except services.Conflict as exc:
+        flash(str(exc), "error")
+        return _render_form(
+            services.get_report(user, unit_code, year, month, **scope), typed=values, status=409
+        )
+    except services.InvalidState as exc:
+        flash(exc.message, "error")
+        return _render_form(services.get_report(user, unit_code, year, month, **scope), status=409)
+    except services.ValidationFailed as exc:
+        flash(_("有 %(n)s 处需要修改，已填写的内容都保留在表单中，尚未保存。", n=len(exc.errors)), "error")
+        return _render_form(
+            services.get_report(user, unit_code, year, month, **scope),
+            typed=values,
+            errors=exc.errors,
+            status=422,
+        )
+    return redirect(_scope_url("report", data))
+
+
+@bp.route("/reports/<unit_code>/<int:year>/<int:month>/lamp", methods=["POST"])
+@bp.route(
+    "/reports/department/<dept_code>/<int:year>/<int:month>/lamp",
+    methods=["POST"],
+    endpoint="lamp_department",
+)
+def lamp(year: int, month: int, unit_code: str | None = None, dept_code: str | None = None):
+    """The lamp for values being typed (the form's script calls this, debounced)."""
+    payload = request.get_json(silent=True) or {}
+    try:
+        indicator_id = int(payload["indicator_id"])
+    except (KeyError, TypeError, ValueError):
+        abort(400)
+    raw = payload.get("values") or {}
+    if not isinstance(raw, dict):
+        abort(400)
+    result, errors = services.preview_lamp(
+        current_user._get_current_object(),
+        unit_code,
+        year,
+        month,
+        indicator_id,
+        raw,
+        **_scope_args(unit_code, dept_code),
+    )
+    if result is None:
+        return jsonify({"status": None, "errors": errors})
+    return jsonify(
+        {
+            "status": result.status,
+            "label": _(LAMP_LABELS.get(result.status, result.status)),
+            "explain": result.explain,
+            "needs_cause": result.status in ("yellow", "red"),
+            "errors": {},
+        }
+    )
+
+
+def _review_action(action: str, year: int, month: int, unit_code: str | None, dept_code: str | None):
+    user = current_user._get_current_object()
+    scope = _scope_args(unit_code, dept_code)
+    data = services.get_report(user, unit_code, year, month, **scope)
+    refused = [k for k in request.form if k not in _CONTROL_KEYS]
+    if refused:
+        return render_template(
+            "home/error.html",
+            code=400,
+            message=_("表单包含不允许设置的字段：%(names)s", names="、".join(refused)),
+        ), 400
+    version = request.form.get("base_version", type=int)
+    try:
+        if action == "approve":
+            services.approve_report(user, unit_code, year, month, version, **scope)
+            flash(_("已审核通过，本月报告已锁定。"), "success")
+        elif action == "return":
+            services.return_report(
+                user, unit_code, year, month, version, request.form.get("reason", ""), **scope
+            )
+            flash(_("已退回，填报单位将看到退回原因。"), "success")
+        else:
+            services.unlock_report(user, unit_code, year, month, version, **scope)
+            flash(_("已解锁，报告回到草稿状态。"), "success")
+    except services.Conflict as exc:
+        flash(str(exc), "error")
+        return _render_form(services.get_report(user, unit_code, year, month, **scope), status=409)
+    except services.ValidationFailed as exc:
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _render_form(
+            services.get_report(user, unit_code, year, month, **scope), errors=exc.errors, status=422
+        )
+    return redirect(url_for("reporting.review") if action != "unlock" else _scope_url("report", data))
+
+
+for _action in ("approve", "return", "unlock"):
+
+    def _make(action: str):
+        def view(year: int, month: int, unit_code: str | None = None, dept_code: str | None = None):
+            return _review_action(action, year, month, unit_code, dept_code)
+
+        return view
+
+    bp.add_url_rule(
+        f"/reports/<unit_code>/<int:year>/<int:month>/{_action}", _action, _make(_action), methods=["POST"]
+    )
+    bp.add_url_rule(
+        f"/reports/department/<dept_code>/<int:year>/<int:month>/{_action}",
+        f"{_action}_department",
+        _make(_action),
+        methods=["POST"],
+    )
+
+
+# ---------------------------------------------------------------- evidence
+
+
+@bp.route("/reports/<unit_code>/<int:year>/<int:month>/evidence", methods=["POST"])
+@bp.route(
+    "/reports/department/<dept_code>/<int:year>/<int:month>/evidence",
+    methods=["POST"],
+    endpoint="upload_evidence_department",
+)
+def upload_evidence(year: int, month: int, unit_code: str | None = None, dept_code: str | None = None):
+    user = current_user._get_current_object()
+    scope = _scope_args(unit_code, dept_code)
+    data = services.get_report(user, unit_code, year, month, **scope)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise services.ValidationFailed({"file": [_("请选择要上传的文件")]})
+        evidence.add_evidence(user, unit_code, year, month, upload.stream, upload.filename, **scope)
+        flash(_("附件已上传。"), "success")
+    except services.ValidationFailed as exc:
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _render_form(services.get_report(user, unit_code, year, month, **scope), status=422)
+    return redirect(_scope_url("report", data))
+
+
+@bp.route("/evidence/<int:evidence_id>")
+def download_evidence(evidence_id: int):
+    item, path = evidence.evidence_file(current_user._get_current_object(), evidence_id)
+    return send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+
+
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["POST"])
+def remove_evidence(evidence_id: int):
+    user = current_user._get_current_object()
+    try:
+        evidence.delete_evidence(user, evidence_id)
+        flash(_("附件已删除。"), "success")
+    except services.InvalidState as exc:
+        flash(exc.message, "error")
+    return redirect(
+        request.referrer
+        if request.referrer and request.referrer.startswith(request.host_url)
+        else url_for("reporting.home")
+    )
+
+
+# ---------------------------------------------------------------- review, audit, project, deadlines
+
+
+@bp.route("/review")
+def review():
+    queue = overview.review_queue(current_user._get_current_object())
+    return render_template("reporting/review.html", queue=queue)
+
+
+@bp.route("/audit")
+def audit_log():
+    user = current_user._get_current_object()
+    unit_code = request.args.get("unit") or None
+    year = request.args.get("year", type=int)
+    month = request.args.get("month", type=int)
+    entries = overview.audit_entries(user, unit_code=unit_code, year=year, month=month)
+    visible = access.visible_unit_ids(user)
+    units = [
+        u for d in overview.visible_departments(user) for u in d.units if visible is None or u.id in visible
+    ]
+    return render_template(
+        "reporting/audit.html", entries=entries, units=units, unit_code=unit_code, year=year, month=month
+    )
+
+
+@bp.route("/projects/<int:year>/<code>")
+def project(year: int, code: str):
+    item, history = overview.project_history(current_user._get_current_object(), year, code)
+    return render_template("reporting/project.html", project=item, history=history, year=year)
+
+
+@bp.route("/deadlines", methods=["GET", "POST"])
+def deadline_page():
+    user = current_user._get_current_object()
+    if not access.can_set_deadlines(user):
+        raise access.refuse(user, "deadlines")
+    year = request.values.get("year", type=int) or overview.default_year()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            month = int(request.form.get("month", ""))
+            due = date.fromisoformat(request.form.get("due_date", ""))
+        except ValueError:
+            errors = {"due_date": [_("请输入有效的日期（YYYY-MM-DD）")]}
+        else:
+            try:
+                deadlines.set_deadline(user, year, month, due)
+                flash(_("截止日期已更新。"), "success")
+                return redirect(url_for("reporting.deadline_page", year=year))
+            except services.ValidationFailed as exc:
+                errors = exc.errors
+    return render_template(
+        "reporting/deadlines.html", year=year, deadlines=deadlines.deadlines_for_year(year), errors=errors
+    ), (422 if errors else 200)
+
+
+# ---------------------------------------------------------------- imports
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+def imports():
+    user = current_user._get_current_object()
+    if not access.can_import(user):
+        raise access.refuse(user, "imports")
+    if request.method == "GET":
+        return render_template("reporting/imports.html", kinds=staging.PAGE_IMPORT_KINDS)
+    upload = request.files.get("file")
+    kind = request.form.get("kind", "")
+    try:
+        if upload is None or not upload.filename:
+            raise services.ValidationFailed({"file": [_("请选择要上传的文件")]})
+        token, result = staging.stage_import(user, kind, upload.stream, upload.filename)
+    except services.ValidationFailed as exc:
+        return render_template(
+            "reporting/imports.html", kinds=staging.PAGE_IMPORT_KINDS, errors=exc.errors, kind=kind
+        ), 422
+    except FileRejected as exc:
+        return render_template(
+            "reporting/imports.html", kinds=staging.PAGE_IMPORT_KINDS, errors={"file": [str(exc)]}, kind=kind
+        ), 422
+    return render_template(
+        "reporting/imports.html",
+        kinds=staging.PAGE_IMPORT_KINDS,
+        kind=kind,
+        preview=result,
+        token=token if result.ok else None,
+    ), (200 if result.ok else 422)
+
+
+@bp.route("/imports/<token>/confirm", methods=["POST"])
+def confirm_import(token: str):
+    user = current_user._get_current_object()
+    result = staging.confirm_import(user, token)
+    if result.ok:
+        flash(_("导入完成：") + result.summary(), "success")
+        return redirect(url_for("reporting.imports"))
+    return render_template(
+        "reporting/imports.html", kinds=staging.PAGE_IMPORT_KINDS, preview=result, kind=result.kind
+    ), 422
