@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run web scheduler test lint typecheck pytest bench translations clean
+.PHONY: install system-deps run web scheduler test test-postgresql lint typecheck pytest bench translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 install: $(VENV)/.installed translations
 
+system-deps:
+	@.ci/system-deps
+
 translations: $(VENV)/.installed
 	@if ls tracker/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -q -d tracker/translations; fi
@@ -25,7 +28,7 @@ translations: $(VENV)/.installed
 instance:
 	mkdir -p instance
 
-run: install instance
+run: install system-deps instance
 	$(FLASK) db upgrade
 	$(FLASK) tracker load-demo
 	@echo "绩效目标跟踪: http://$(HOST):$(PORT)/  (demo users: finance, dept122, unit122101, unit122201, unit122301; password tracker-demo)"
@@ -33,7 +36,7 @@ run: install instance
 		trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-web: install instance
+web: install system-deps instance
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
 scheduler: install instance
@@ -46,10 +49,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy tracker
 
-pytest: install
+pytest: install system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The same suite against the local PostgreSQL (each run creates and drops its own database).
+test-postgresql:
+	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(MAKE) pytest
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
