@@ -116,6 +116,7 @@ def _assessed_indicator(row: dict[str, Any]) -> dict[str, Any]:
         "met": bool(row["met"]),
         "flags": [flag for flag in (row["flags"] or "").split("|") if flag],
         "explain": row["explain"],
+        "indicator_id": row["indicator_id"],
     }
 
 

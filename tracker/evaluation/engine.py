@@ -106,8 +106,8 @@ def load_inputs(
         Indicator.computed_metric,
         Indicator.weight,
     ).where(Indicator.year == year, Indicator.department_id.in_(ids))
-    for row in conn.execute(indicators.order_by(Indicator.department_id, Indicator.position, Indicator.id)):
-        inputs.indicators[row.department_id].append(row)
+    for ind in conn.execute(indicators.order_by(Indicator.department_id, Indicator.position, Indicator.id)):
+        inputs.indicators[ind.department_id].append(ind)
 
     actuals = (
         select(
@@ -135,8 +135,8 @@ def load_inputs(
     reports = select(MonthlyReport.department_id, MonthlyReport.unit_id, MonthlyReport.status).where(
         MonthlyReport.year == year, MonthlyReport.month == month, MonthlyReport.department_id.in_(ids)
     )
-    for row in conn.execute(reports):
-        inputs.reports[row.department_id][row.unit_id] = row.status
+    for report in conn.execute(reports):
+        inputs.reports[report.department_id][report.unit_id] = report.status
 
     spending = (
         select(
@@ -148,16 +148,18 @@ def load_inputs(
         .where(SpendingEntry.year == year, SpendingEntry.month <= month, SpendingEntry.department_id.in_(ids))
         .group_by(SpendingEntry.department_id, SpendingEntry.project_code, SpendingEntry.category)
     )
-    for row in conn.execute(spending):
-        inputs.spending[row.department_id][(row.project_code or "", row.category)] = Decimal(row.amount)
+    for money in conn.execute(spending):
+        inputs.spending[money.department_id][(money.project_code or "", money.category)] = Decimal(
+            money.amount
+        )
 
     lines = select(
         DepartmentBudgetLine.department_id, DepartmentBudgetLine.subject, DepartmentBudgetLine.amount
     )
-    for row in conn.execute(
+    for line in conn.execute(
         lines.where(DepartmentBudgetLine.year == year, DepartmentBudgetLine.department_id.in_(ids))
     ):
-        inputs.budget_lines[row.department_id][_subject_key(row.subject)] = Decimal(row.amount)
+        inputs.budget_lines[line.department_id][_subject_key(line.subject)] = Decimal(line.amount)
 
     if with_overrides:
         overrides = (
@@ -238,7 +240,7 @@ def _missing_reports(
     inputs: Inputs, department: Any, project_units: set[int], needs_department: bool
 ) -> list:
     statuses = inputs.reports.get(department.id, {})
-    missing = [
+    missing: list[dict[str, str | None]] = [
         {"unit": inputs.units.get(unit_id, ""), "status": statuses.get(unit_id, "none")}
         for unit_id in sorted(project_units, key=lambda u: inputs.units.get(u, ""))
         if statuses.get(unit_id) not in COUNTED_STATUSES

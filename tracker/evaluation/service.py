@@ -360,3 +360,65 @@ def set_override(
     override.updated_at = utcnow()
     db.session.commit()
     return override
+
+
+# ---------------------------------------------------------------- pages (access checked here)
+
+
+def readable_departments(user, year: int) -> list[Any]:
+    """(id, code, name) of the departments of ``year`` whose 部门整体 results ``user`` may read."""
+    if user is None or getattr(user, "role", None) == "reporter":
+        return []
+    visible = access.visible_department_ids(user)
+    departments = engine.departments_for(db.session.connection(), year)
+    return [d for d in departments if visible is None or d.id in visible]
+
+
+def _require_readable(user, department_code: str) -> Department:
+    if getattr(user, "role", None) == "reporter":
+        raise access.Forbidden("evaluation results")
+    department = access.require_department(user, department_code)
+    if not access.can_read_department_whole(user, department.id):
+        raise access.NotFound(department_code)
+    return department
+
+
+def can_run(user, department: Department) -> bool:
+    """Run an evaluation or review a self-assessment: the department's admin or finance."""
+    return access.can_manage_department(user, department.id) or access.is_finance(user)
+
+
+def view_monitoring(user, year: int, month: int, department_code: str) -> tuple[dict, bool]:
+    """The monitoring document for the page: the stored one, else computed now without storing.
+    Returns (document, stored)."""
+    _require_readable(user, department_code)
+    stored = stored_monitoring(year, month, department_code)
+    if stored is not None:
+        return stored, True
+    return run_monitoring(year, month, department_code, commit=False, store=False), False
+
+
+def view_self_assessment(user, year: int, department_code: str) -> tuple[dict, bool]:
+    """The self-assessment document for the page (stored, else computed now without storing)."""
+    _require_readable(user, department_code)
+    stored = stored_self_assessment(year, department_code)
+    if stored is not None:
+        return stored, True
+    return run_self_assessment(year, department_code, commit=False, store=False), False
+
+
+def rerun(user, kind: str, year: int, month: int | None, department_code: str) -> dict:
+    """重新计算 from a page: the department's admin or finance."""
+    department = _require_readable(user, department_code)
+    if not can_run(user, department):
+        raise access.Forbidden("run evaluation")
+    if kind == SELF_ASSESSMENT:
+        return run_self_assessment(year, department_code)
+    return run_monitoring(year, month or 0, department_code)
+
+
+def override_for(indicator_ids: Sequence[int]) -> dict[int, ReviewerOverride]:
+    rows = db.session.scalars(
+        select(ReviewerOverride).where(ReviewerOverride.indicator_id.in_(list(indicator_ids)))
+    )
+    return {row.indicator_id: row for row in rows}

@@ -1,0 +1,141 @@
+"""Pages: /monitoring (双监控 of a department and month) and /self-assessment (绩效自评 of a year),
+with 重新计算 and the reviewer's override form. Thin: parse → service (access, transaction) → render."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.auth import access
+from tracker.evaluation import service
+from tracker.evaluation.rules import LAMP_NAMES
+from tracker.extensions import db
+
+blueprint = Blueprint("evaluation", __name__)
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    try:
+        value = int(request.values.get(name, default))
+    except (TypeError, ValueError):
+        abort(400)
+    if not low <= value <= high:
+        abort(400)
+    return value
+
+
+def _choices(year: int) -> tuple[list, str | None]:
+    if current_user.role == "reporter":
+        raise access.Forbidden("evaluation pages")
+    departments = service.readable_departments(current_user, year)
+    code = request.values.get("department") or (departments[0].code if departments else None)
+    return departments, code
+
+
+def _default_month(today: date) -> int:
+    return today.month - 1 if today.month > 1 else 12
+
+
+@blueprint.get("/monitoring")
+@login_required
+def monitoring():
+    today = date.today()
+    year = _int("year", today.year if today.month > 1 else today.year - 1, 2000, 2100)
+    month = _int("month", _default_month(today), 1, 12)
+    departments, code = _choices(year)
+    document, stored, can_run = None, False, False
+    if code:
+        document, stored = service.view_monitoring(current_user, year, month, code)
+        can_run = service.can_run(current_user, access.require_department(current_user, code))
+    return render_template(
+        "evaluation/monitoring.html",
+        year=year,
+        month=month,
+        departments=departments,
+        code=code,
+        document=document,
+        stored=stored,
+        can_run=can_run,
+        lamp_names=LAMP_NAMES,
+    )
+
+
+@blueprint.get("/self-assessment")
+@login_required
+def self_assessment():
+    today = date.today()
+    year = _int("year", today.year - 1, 2000, 2100)
+    departments, code = _choices(year)
+    document, stored, can_run = None, False, False
+    if code:
+        document, stored = service.view_self_assessment(current_user, year, code)
+        can_run = service.can_run(current_user, access.require_department(current_user, code))
+    overrides = {}
+    if document:
+        ids = [i["indicator_id"] for p in document["projects"] for i in p["indicators"]]
+        ids += [i["indicator_id"] for i in document["department"]["indicators"]]
+        overrides = service.override_for(ids)
+    return render_template(
+        "evaluation/self_assessment.html",
+        year=year,
+        departments=departments,
+        code=code,
+        document=document,
+        stored=stored,
+        can_run=can_run,
+        overrides=overrides,
+    )
+
+
+@blueprint.post("/monitoring/run")
+@login_required
+def monitoring_run():
+    year, month = _int("year", 0, 2000, 2100), _int("month", 0, 1, 12)
+    code = request.form.get("department", "")
+    service.rerun(current_user, service.MONITORING, year, month, code)
+    flash(_("已重新计算并保存。"), "success")
+    return redirect(url_for("evaluation.monitoring", year=year, month=month, department=code))
+
+
+@blueprint.post("/self-assessment/run")
+@login_required
+def self_assessment_run():
+    year = _int("year", 0, 2000, 2100)
+    code = request.form.get("department", "")
+    service.rerun(current_user, service.SELF_ASSESSMENT, year, None, code)
+    flash(_("已重新计算并保存。"), "success")
+    return redirect(url_for("evaluation.self_assessment", year=year, department=code))
+
+
+@blueprint.post("/self-assessment/override")
+@login_required
+def self_assessment_override():
+    year = _int("year", 0, 2000, 2100)
+    code = request.form.get("department", "")
+    indicator_id = _int("indicator_id", 0, 1, 2**62)
+    percent_text = (request.form.get("percent") or "").strip()
+    flag = request.form.get("overachieved", "")
+    try:
+        percent = Decimal(percent_text) if percent_text else None
+    except InvalidOperation:
+        percent = Decimal(-1)  # refused below as outside every band
+    try:
+        service.set_override(
+            current_user,
+            indicator_id,
+            qualitative_percent=percent,
+            overachieved={"yes": True, "no": False}.get(flag),
+            note=request.form.get("note"),
+            grade=request.form.get("grade") or None,
+        )
+    except service.OverrideRejected as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("evaluation.self_assessment", year=year, department=code))
+    service.rerun(current_user, service.SELF_ASSESSMENT, year, None, code)
+    flash(_("审核意见已保存，自评已重新计算。"), "success")
+    return redirect(url_for("evaluation.self_assessment", year=year, department=code))
