@@ -47,9 +47,24 @@ def test_project_sheet_shows_the_standard_headings(scenario):
     assert _row_starting(rows, 0, "主管部门")[1] == "测试市政务服务和大数据管理局"
     assert _row_starting(rows, 0, "实施单位")[1] == "测试市政务服务和大数据管理局机关"
     assert _row_starting(rows, 0, "项目资金（万元）")[1:8] == [
-        None, "年初预算数", "全年预算数(A)", "全年执行数(B)", "分值", "执行率(B/A)", "得分"]
+        None,
+        "年初预算数",
+        "全年预算数(A)",
+        "全年执行数(B)",
+        "分值",
+        "执行率(B/A)",
+        "得分",
+    ]
     assert _row_starting(rows, 0, "绩效指标")[1:9] == [
-        "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ]
 
 
 def test_project_sheet_numbers_equal_the_self_assessment_document(scenario):
@@ -63,7 +78,12 @@ def test_project_sheet_numbers_equal_the_self_assessment_document(scenario):
         assert funds[7] == pytest.approx(project["execution"]["score"])
         for item in project["indicators"]:
             row = _row_starting(rows, 3, item["name"])
-            assert (row[1], row[4], row[6], row[7]) == (item["level1"], item["target"], item["weight"], item["score"])
+            assert (row[1], row[4], row[6], row[7]) == (
+                item["level1"],
+                item["target"],
+                item["weight"],
+                item["score"],
+            )
         total = _row_starting(rows, 0, "总分")
         assert (total[6], total[7], total[8]) == (100, project["total"], f"等级：{project['grade']}")
 
@@ -92,8 +112,12 @@ def test_department_sheet_numbers_equal_the_document(scenario):
 def test_hostile_deviation_cause_stays_text(scenario):
     content = package_xlsx(build_package("self-assessment", 2023, None, "801", report_date=REPORT_DATE))
     book = openpyxl.load_workbook(io.BytesIO(content))
-    cell = next(cell for row in book["自评01 大厅运行费"].iter_rows() for cell in row
-                if isinstance(cell.value, str) and "cmd|" in cell.value)
+    cell = next(
+        cell
+        for row in book["自评01 大厅运行费"].iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and "cmd|" in cell.value
+    )
 
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         sheets = [archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
@@ -117,7 +141,12 @@ def test_a_cell_that_begins_like_a_formula_gets_the_quote_prefix(scenario, text)
 def test_monitoring_workbook_has_project_department_and_execution_sheets(scenario):
     book, _ = _workbook("monitoring", 7)
 
-    assert book.sheetnames == ["监控01 大厅运行费", "监控02 政务云平台服务", "监控00 部门整体", "预算执行进度"]
+    assert book.sheetnames == [
+        "监控01 大厅运行费",
+        "监控02 政务云平台服务",
+        "监控00 部门整体",
+        "预算执行进度",
+    ]
 
 
 def test_monitoring_sheet_numbers_and_lamps_equal_the_monitoring_document(scenario):
@@ -127,11 +156,25 @@ def test_monitoring_sheet_numbers_and_lamps_equal_the_monitoring_document(scenar
     for number, project in enumerate(document["projects"], start=1):
         rows = _rows(book.worksheets[number - 1])
         header = _row_starting(rows, 0, "一级指标")
-        assert header == ["一级指标", "二级指标", "三级指标", "年度指标值", "1–7月完成值", "全年预计完成值",
-                          "偏差原因分析", "完成目标可能性", "采取的改进措施", "状态"]
+        assert header == [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年度指标值",
+            "1–7月完成值",
+            "全年预计完成值",
+            "偏差原因分析",
+            "完成目标可能性",
+            "采取的改进措施",
+            "状态",
+        ]
         budget = rows[rows.index(_row_starting(rows, 0, "预算执行情况（万元）")) + 1]
         assert (budget[1], budget[3], budget[4], budget[9]) == (
-            project["budget"], project["spent"], pytest.approx(project["execution"] / 100), lamp[project["budget_status"]])
+            project["budget"],
+            project["spent"],
+            pytest.approx(project["execution"] / 100),
+            lamp[project["budget_status"]],
+        )
         for item in project["indicators"]:
             assert _row_starting(rows, 2, item["name"])[9] == lamp[item["status"]]
 
@@ -149,8 +192,17 @@ def test_execution_sheet_lists_every_project_with_totals(scenario):
     rows = _rows(book["预算执行进度"])
 
     assert rows[0][0] == "预算执行进度表（1–7月）"
-    assert rows[2] == ["序号", "实施单位", "项目编码", "项目名称", "全年预算数（万元）", "累计执行数（万元）",
-                       "预算执行进度", "时间进度", "状态"]
+    assert rows[2] == [
+        "序号",
+        "实施单位",
+        "项目编码",
+        "项目名称",
+        "全年预算数（万元）",
+        "累计执行数（万元）",
+        "预算执行进度",
+        "时间进度",
+        "状态",
+    ]
     codes = [row[2] for row in rows[3:5]]
     assert codes == [project["code"] for project in document["projects"]]
     total = _row_starting(rows, 0, "合计")

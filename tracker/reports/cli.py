@@ -61,6 +61,7 @@ def send_reports_command(kind: str, year: int, month: int | None, department_cod
     failed = 0
     for delivery_id in ids:
         delivery = db.session.get(Delivery, delivery_id)
+        assert delivery is not None
         period = f"{delivery.year}-{delivery.month:02d}" if delivery.month else f"{delivery.year}"
         problem = f" ({delivery.last_error})" if delivery.status != "sent" else ""
         click.echo(

@@ -128,7 +128,7 @@ def _lamp_chart(departments: list[Department], monitoring: dict[str, dict]) -> t
             "font": FONT,
             "margin": {"l": 220, "r": 20, "t": 50, "b": 50},
             "height": 160 + 40 * len(names),
-            "legend": {"orientation": "h", "y": -0.3},
+            "legend": {"orientation": "h", "y": -0.3, "traceorder": "normal"},
         },
     }, counts
 
@@ -176,7 +176,11 @@ def _progress_chart(departments: list[Department], year: int, month: int) -> dic
     }
 
 
-def _score_charts(departments: list[Department], assessments: dict[str, dict]) -> tuple[dict, dict, list]:
+def _score_charts(
+    departments: list[Department], assessments: dict[str, dict], year: int, month: int
+) -> tuple[dict, dict, list]:
+    # 自评 reads the December report (SPEC §6): before it exists every indicator counts as 未填报.
+    caveat = "" if month == 12 else f"<br><sup>截至{month}月，尚无12月完成值的指标按未填报计</sup>"
     totals: list[tuple[str, Decimal, str]] = []
     for department in departments:
         document = assessments[department.code]
@@ -184,7 +188,7 @@ def _score_charts(departments: list[Department], assessments: dict[str, dict]) -
             total = to_decimal(project.get("total"))
             if total is not None:
                 totals.append((project.get("name") or project["code"], total, project.get("grade", "")))
-    band_counts = {label: Counter() for label, _, _ in GRADE_BANDS}
+    band_counts: dict[str, Counter[str]] = {label: Counter() for label, _, _ in GRADE_BANDS}
     for _, total, grade in totals:
         for label, low, high in GRADE_BANDS:
             if low <= total < high:
@@ -202,7 +206,7 @@ def _score_charts(departments: list[Department], assessments: dict[str, dict]) -
         ],
         "layout": {
             "barmode": "stack",
-            "title": {"text": "项目自评得分分布"},
+            "title": {"text": f"{year}年度项目自评得分分布{caveat}"},
             "font": FONT,
             "height": 360,
             "xaxis": {"title": {"text": "得分区间（分）"}},
@@ -215,16 +219,16 @@ def _score_charts(departments: list[Department], assessments: dict[str, dict]) -
         "data": [
             {
                 "type": "pie",
-                "labels": list(GRADE_COLOURS),
-                "values": [grades[g] for g in GRADE_COLOURS],
-                "marker": {"colors": list(GRADE_COLOURS.values())},
+                "labels": [grade for grade in GRADE_COLOURS if grades[grade]],
+                "values": [grades[grade] for grade in GRADE_COLOURS if grades[grade]],
+                "marker": {"colors": [colour for grade, colour in GRADE_COLOURS.items() if grades[grade]]},
                 "hole": 0.45,
                 "sort": False,
                 "textinfo": "label+value",
             }
         ],
         "layout": {
-            "title": {"text": "自评等级"},
+            "title": {"text": f"{year}年度自评等级{caveat}"},
             "font": FONT,
             "height": 360,
             "margin": {"l": 20, "r": 20, "t": 50, "b": 20},
@@ -236,29 +240,64 @@ def _score_charts(departments: list[Department], assessments: dict[str, dict]) -
 _SEVERITY = {"red": 0, "yellow": 1, "missing": 2}
 
 
+def _stored_ratios(
+    year: int, month: int, department: Department
+) -> dict[tuple[int | None, str], Decimal | None]:
+    """The lamp ratio the engine judged each indicator by (cumulative: actual ÷ expected; level and
+    cap: the completion ratio), read from the stored monitoring run: the documents do not carry it."""
+    from tracker.evaluation.models import EvaluationRun, IndicatorResult
+
+    rows = db.session.execute(
+        select(IndicatorResult.project_id, IndicatorResult.name, IndicatorResult.ratio)
+        .join(EvaluationRun, EvaluationRun.id == IndicatorResult.run_id)
+        .where(
+            EvaluationRun.kind == "monitoring",
+            EvaluationRun.department_id == department.id,
+            EvaluationRun.year == year,
+            EvaluationRun.month == month,
+        )
+    )
+    return {(project_id, name): ratio for project_id, name, ratio in rows}
+
+
 def worst_indicators(
-    departments: list[Department], monitoring: dict[str, dict], limit: int = 10
+    departments: list[Department], monitoring: dict[str, dict], year: int, month: int, limit: int = 10
 ) -> list[dict]:
-    """红灯 before 黄灯 before 未填报, lowest completion (actual ÷ expected) first."""
+    """红灯 before 黄灯 before 未填报, the lowest lamp ratio first."""
     rows = []
     for department in departments:
-        for scope, item in _all_indicators(monitoring[department.code]):
+        projects = {
+            code: project_id
+            for code, project_id in db.session.execute(
+                select(Project.code, Project.id).where(
+                    Project.year == year, Project.department_id == department.id
+                )
+            )
+        }
+        ratios = _stored_ratios(year, month, department)
+        document = monitoring[department.code]
+        scoped = [
+            (project.get("name") or project["code"], projects.get(project["code"]), item)
+            for project in document.get("projects", [])
+            for item in project.get("indicators", [])
+        ]
+        scoped += [
+            ("部门整体", None, item) for item in (document.get("department") or {}).get("indicators", [])
+        ]
+        for scope, project_id, item in scoped:
             status = item.get("status")
             if status not in _SEVERITY:
                 continue
-            actual, expected = item.get("actual"), to_decimal(item.get("expected"))
-            ratio = None
-            if not isinstance(actual, str) and actual is not None and expected:
-                ratio = to_decimal(actual) / expected * 100
+            ratio = ratios.get((project_id, item["name"]))
             rows.append(
                 {
                     "department": department.name,
                     "scope": scope,
                     "name": item["name"],
                     "target": item.get("target", ""),
-                    "actual": actual,
-                    "expected": expected,
-                    "ratio": ratio,
+                    "actual": item.get("actual"),
+                    "expected": to_decimal(item.get("expected")),
+                    "ratio": None if ratio is None else ratio * 100,
                     "status": status,
                 }
             )
@@ -283,11 +322,11 @@ def _worst_chart(rows: list[dict]) -> dict:
                 "y": [f"{row['name']}（{row['scope'][:10]}）" for row in shown],
                 "x": [_float(min(row["ratio"], Decimal(200))) for row in shown],
                 "marker": {"color": [LAMP_COLOURS[row["status"]] for row in shown]},
-                "hovertemplate": "%{y}<br>完成率 %{x:.2f}%<extra></extra>",
+                "hovertemplate": "%{y}<br>比值 %{x:.2f}%<extra></extra>",
             }
         ],
         "layout": {
-            "title": {"text": "完成率最低的指标（实际 ÷ 应完成）"},
+            "title": {"text": "完成情况最差的指标（亮灯比值）"},
             "font": FONT,
             "xaxis": {"title": {"text": "%"}, "rangemode": "tozero"},
             "margin": {"l": 320, "r": 20, "t": 50, "b": 50},
@@ -306,8 +345,8 @@ def dashboard_data(
     monitoring = {department.code: _monitoring(year, month, department.code) for department in departments}
     assessments = {department.code: _self_assessment(year, department.code) for department in departments}
     lamps, counts = _lamp_chart(departments, monitoring)
-    distribution, grades, scores = _score_charts(departments, assessments)
-    worst = worst_indicators(departments, monitoring)
+    distribution, grades, scores = _score_charts(departments, assessments, year, month)
+    worst = worst_indicators(departments, monitoring, year, month)
     return {
         "year": year,
         "month": month,

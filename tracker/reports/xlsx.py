@@ -300,7 +300,7 @@ def _monitoring(book: Any, formats: _Formats, package: Package, sheet: Monitorin
         s.text(s.row, column, label, f.header)
     s.row += 1
     for item in sheet.indicators:
-        for column, value in enumerate(
+        for column, text in enumerate(
             [
                 item.level1,
                 item.level2,
@@ -313,7 +313,7 @@ def _monitoring(book: Any, formats: _Formats, package: Package, sheet: Monitorin
                 item.measure,
             ]
         ):
-            s.text(s.row, column, value)
+            s.text(s.row, column, text)
         s.lamp(s.row, 9, item.status)
         s.row += 1
     s.ws.freeze_panes(header_row + 1, 0)

@@ -1,0 +1,207 @@
+"""报送 over a real SMTP server (aiosmtpd on a free loopback port): the received message, retries
+with backoff after an outage, resends on the same record."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tests.factories import UserFactory
+from tracker.evaluation import service as evaluation
+from tracker.extensions import db
+from tracker.reports import delivery as deliveries
+from tracker.reports import storage
+from tracker.reports.jobs import send_monthly_execution_reports
+from tracker.reports.models import Delivery
+from tracker.reports.service import build_package, render_package
+
+REPORT_DATE = date(2024, 2, 28)
+T0 = datetime(2024, 2, 28, 1, 0, tzinfo=UTC)
+
+
+def _attachments(message) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+
+
+def test_package_arrives_with_subject_recipients_and_the_generated_files(scenario, smtp):
+    record = deliveries.send_package("self-assessment", 2023, None, "801", report_date=REPORT_DATE, now=T0)
+    expected = render_package(build_package("self-assessment", 2023, None, "801", report_date=REPORT_DATE))
+
+    [(envelope, message)] = smtp.inbox.messages
+    assert message["Subject"] == "【绩效自评】测试市政务服务和大数据管理局 2023年度绩效自评报告"
+    assert envelope == ["czj@example.org"] and message["To"] == "czj@example.org"
+    assert _attachments(message) == {
+        "801-2023-self-assessment.xlsx": expected.xlsx,
+        "801-2023-self-assessment.pdf": expected.pdf,
+    }
+    assert (record.status, record.attempts, record.xlsx_sha256, record.pdf_sha256) == (
+        "sent",
+        1,
+        expected.xlsx_sha256,
+        expected.pdf_sha256,
+    )
+
+
+def test_delivered_scores_equal_the_evaluation(scenario, smtp):
+    import io
+
+    import openpyxl
+
+    deliveries.send_package("self-assessment", 2023, None, "801", report_date=REPORT_DATE, now=T0)
+    document = evaluation.stored_self_assessment(2023, "801")
+    book = openpyxl.load_workbook(
+        io.BytesIO(_attachments(smtp.inbox.messages[0][1])["801-2023-self-assessment.xlsx"])
+    )
+
+    totals = [next(row[7] for row in sheet.iter_rows(values_only=True) if row[0] == "总分") for sheet in book]
+    assert totals == [project["total"] for project in document["projects"]] + [
+        document["department"]["total"]
+    ]
+
+
+def test_an_smtp_outage_is_retried_with_backoff_and_delivered_later_with_nothing_lost(scenario, smtp):
+    first = deliveries.send_package("execution", 2023, 6, "801", report_date=REPORT_DATE, now=T0)
+    smtp.stop()
+
+    second = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    assert (second.status, second.attempts, second.next_attempt_at.replace(tzinfo=UTC)) == (
+        "retrying",
+        1,
+        T0 + timedelta(minutes=5),
+    )
+    assert second.last_error
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(minutes=6)) == 0  # still down
+    assert second.next_attempt_at.replace(tzinfo=UTC) == T0 + timedelta(minutes=6 + 10)
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(minutes=10)) == 0  # backoff not over: no try
+    assert second.attempts == 2
+
+    smtp.start()
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(minutes=17)) == 1
+
+    assert (first.status, second.status, second.attempts) == ("sent", "sent", 3)
+    assert [attempt.ok for attempt in second.attempt_log] == [False, False, True]
+    received = [_attachments(message) for _, message in smtp.inbox.messages]
+    assert received == [
+        {
+            first.xlsx_name: storage.load(first.xlsx_sha256, "xlsx"),
+            first.pdf_name: storage.load(first.pdf_sha256, "pdf"),
+        },
+        {
+            second.xlsx_name: storage.load(second.xlsx_sha256, "xlsx"),
+            second.pdf_name: storage.load(second.pdf_sha256, "pdf"),
+        },
+    ]
+
+
+def test_sending_the_same_package_again_is_a_new_attempt_on_the_same_record(scenario, smtp):
+    first = deliveries.send_package("monitoring", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    again = deliveries.send_package("monitoring", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+
+    assert again.id == first.id
+    assert [(attempt.trigger, attempt.ok) for attempt in again.attempt_log] == [
+        ("send", True),
+        ("resend", True),
+    ]
+    assert db.session.query(Delivery).count() == 1
+    assert _attachments(smtp.inbox.messages[0][1]) == _attachments(smtp.inbox.messages[1][1])
+
+
+def test_a_resend_sends_the_stored_files_even_after_the_data_changed(scenario, smtp, session):
+    record = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    scenario.projects[0].name = "改名后的项目"
+    finance = UserFactory(role="finance")
+
+    deliveries.resend(finance, record.id, now=T0)
+
+    first, second = (_attachments(message) for _, message in smtp.inbox.messages)
+    assert first == second
+    assert record.attempts == 2
+
+
+def test_a_delivery_gives_up_after_the_last_attempt(scenario, smtp):
+    smtp.stop()
+    record = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    moment = T0
+    for _ in range(deliveries.MAX_ATTEMPTS - 1):
+        moment += timedelta(hours=7)
+        deliveries.retry_failed_deliveries(now=moment)
+
+    assert (record.status, record.attempts, record.next_attempt_at) == (
+        "failed",
+        deliveries.MAX_ATTEMPTS,
+        None,
+    )
+    assert deliveries.retry_failed_deliveries(now=moment + timedelta(days=1)) == 0
+
+
+@pytest.mark.parametrize(
+    ("failures", "minutes"), [(1, 5), (2, 10), (3, 20), (4, 40), (6, 160), (7, 320), (9, 360)]
+)
+def test_retry_backoff_doubles_up_to_six_hours(failures, minutes):
+    assert deliveries.retry_delay(failures) == timedelta(minutes=minutes)
+
+
+def test_finance_recipients_replace_the_environment_address_and_departments_get_a_copy(scenario, smtp):
+    finance = UserFactory(role="finance")
+    deliveries.set_recipients(finance, None, "jxk@czj.example.org；kj@czj.example.org")
+    deliveries.set_recipients(finance, "801", "office@801.example.org")
+
+    deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+
+    [(envelope, _)] = smtp.inbox.messages
+    assert envelope == ["jxk@czj.example.org", "kj@czj.example.org", "office@801.example.org"]
+
+
+def test_a_department_user_cannot_set_recipients(scenario):
+    user = UserFactory(role="department", department_id=scenario.department.id)
+
+    with pytest.raises(deliveries.access.Forbidden):
+        deliveries.set_recipients(user, "801", "x@example.org")
+
+
+def test_an_invalid_address_is_refused_and_nothing_changes(scenario):
+    finance = UserFactory(role="finance")
+    deliveries.set_recipients(finance, None, "a@example.org")
+
+    with pytest.raises(deliveries.InvalidAddress):
+        deliveries.set_recipients(finance, None, "b@example.org, not-an-address")
+
+    assert deliveries.recipients_for(scenario.department) == ["a@example.org"]
+
+
+def test_without_any_recipient_nothing_is_sent(scenario, smtp, app):
+    app.config["FINANCE_BUREAU_EMAIL"] = ""
+
+    with pytest.raises(deliveries.NoRecipients):
+        deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE)
+
+    assert smtp.inbox.messages == [] and db.session.query(Delivery).count() == 0
+
+
+def test_the_monthly_job_sends_the_month_before(scenario, smtp):
+    [delivery_id] = send_monthly_execution_reports(date(2023, 8, 8))
+
+    record = db.session.get(Delivery, delivery_id)
+    assert (record.kind, record.year, record.month, record.status) == ("execution", 2023, 7, "sent")
+
+
+def test_send_reports_command_reports_the_delivery(scenario, smtp, cli):
+    result = cli.invoke(
+        args=[
+            "tracker",
+            "send-reports",
+            "--kind",
+            "monitoring",
+            "--year",
+            "2023",
+            "--month",
+            "7",
+            "--department",
+            "801",
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "monitoring 801 2023-07 → czj@example.org: sent" in result.output
+    assert len(smtp.inbox.messages) == 1
