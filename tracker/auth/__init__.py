@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, flash, redirect, render_template, request, session, url_for
+from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_unauthorized
 from sqlalchemy import select
@@ -41,6 +41,12 @@ def init_app(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_token: str):
         return db.session.scalar(select(User).where(User.session_token == session_token, User.active))
+
+    @app.before_request
+    def _forget_cached_user():
+        """Each request's user comes from its own cookie: ``g`` outlives a request when an outer app
+        context is active (tests, scripts), and Flask-Login caches the user there."""
+        g.pop("_login_user", None)
 
     @app.before_request
     def _idle_timeout():

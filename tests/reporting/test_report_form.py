@@ -1,0 +1,178 @@
+"""The monthly report form (issue 3 §3): indicators, values, per-field errors, lamps, causes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from tests.conftest import login_as
+from tests.reporting.helpers import form, report_url
+from tracker.reporting.models import IndicatorActual, MonthlyReport
+
+
+def _report(session, world, month=7, unit=None):
+    return session.scalar(select(MonthlyReport).where(
+        MonthlyReport.scope_key == f"unit:{(unit or world.unit).code}", MonthlyReport.month == month))
+
+
+def test_form_lists_every_indicator_with_target_unit_and_mode(client, world):
+    login_as(client, world.reporter)
+    page = client.get(report_url(world)).get_data(as_text=True)
+    for text in ("窗口服务", "办件数量", "≥120件", "群众满意度", "服务水平提升", "累计型", "水平型", "定性", "产出指标"):
+        assert text in page
+    assert f'name="i{world.count.id}.actual"' in page
+    assert 'name="base_version" value="0"' in page
+
+
+def test_saving_a_draft_stores_the_values(client, world, session):
+    login_as(client, world.reporter)
+    response = client.post(report_url(world), data=form(
+        {world.count: {"actual": "70", "forecast": "120", "likelihood": "确定能"},
+         world.quality: {"actual": "达成"}}, 0))
+    assert response.status_code == 302
+    report = _report(session, world)
+    assert report.status == "draft"
+    values = {a.indicator_id: a for a in report.actuals}
+    assert values[world.count.id].actual == Decimal(70)
+    assert values[world.count.id].likelihood == "确定能"
+    assert values[world.quality.id].grade == "达成"
+
+
+def test_a_bad_number_shows_a_chinese_error_and_keeps_everything_typed(client, world, session):
+    login_as(client, world.reporter)
+    client.post(report_url(world), data=form({world.count: {"actual": "50"}}, 0))
+    version = _report(session, world).version
+    response = client.post(report_url(world), data=form(
+        {world.count: {"actual": "80"}, world.rate: {"actual": "九十五"}}, version))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "“九十五”不是有效数字" in page
+    assert 'value="九十五"' in page and 'value="80"' in page
+    session.expire_all()
+    assert _report(session, world).actuals[0].actual == Decimal(50)
+
+
+def test_a_rate_above_100_percent_is_refused(client, world):
+    login_as(client, world.reporter)
+    page = client.post(report_url(world), data=form({world.rate: {"actual": "120"}}, 0)).get_data(as_text=True)
+    assert "比率应在 0 到 100 之间" in page
+
+
+def test_a_lagging_value_turns_the_lamp_red_and_shows_the_cause_fields(client, world):
+    login_as(client, world.reporter)
+    client.post(report_url(world), data=form({world.count: {"actual": "10"}}, 0))
+    page = client.get(report_url(world)).get_data(as_text=True)
+    row = page[page.index(f'data-indicator-id="{world.count.id}"'):]
+    assert 'class="lamp red"' in row[: row.index("</tr>")]
+    cause_row = page[page.index(f'data-cause-for="{world.count.id}"') - 40:]
+    assert "hidden" not in cause_row[: cause_row.index(">")]
+
+
+def test_a_green_value_keeps_the_cause_fields_hidden(client, world):
+    login_as(client, world.reporter)
+    client.post(report_url(world), data=form({world.count: {"actual": "70"}}, 0))
+    page = client.get(report_url(world)).get_data(as_text=True)
+    start = page.index(f'data-cause-for="{world.count.id}"')
+    assert "cause-row hidden" in page[start - 60: start]
+
+
+def test_the_lamp_endpoint_judges_typed_values_with_the_monitoring_rule(client, world):
+    login_as(client, world.reporter)
+    url = report_url(world) + "/lamp"
+    red = client.post(url, json={"indicator_id": world.count.id, "values": {"actual": "10"}}).get_json()
+    green = client.post(url, json={"indicator_id": world.count.id, "values": {"actual": "70"}}).get_json()
+    capped = client.post(url, json={"indicator_id": world.count.id,
+                                    "values": {"actual": "70", "likelihood": "有可能"}}).get_json()
+    assert (red["status"], red["needs_cause"]) == ("red", True)
+    assert (green["status"], green["needs_cause"]) == ("green", False)
+    assert capped["status"] == "yellow"
+
+
+def test_the_lamp_endpoint_reports_bad_numbers_instead_of_a_lamp(client, world):
+    login_as(client, world.reporter)
+    result = client.post(report_url(world) + "/lamp",
+                         json={"indicator_id": world.count.id, "values": {"actual": "abc"}}).get_json()
+    assert result["status"] is None
+    assert "不是有效数字" in result["errors"]["actual"][0]
+
+
+def test_submitting_without_a_cause_for_a_red_indicator_is_refused_per_field(client, world, session):
+    login_as(client, world.reporter)
+    response = client.post(report_url(world), data=form(
+        {world.count: {"actual": "10"}, world.rate: {"actual": "95"}, world.quality: {"actual": "达成"}},
+        0, action="submit"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "黄灯/红灯指标须选择偏差原因类别" in page
+    assert "黄灯/红灯指标须填写改进措施" in page
+    assert _report(session, world) is None
+
+
+def test_a_complete_report_with_causes_is_submitted(client, world, session):
+    login_as(client, world.reporter)
+    response = client.post(report_url(world), data=form(
+        {world.count: {"actual": "10", "deviation_category": "人员保障", "deviation_cause": "窗口人员不足",
+                       "corrective_measure": "增派人员"},
+         world.rate: {"actual": "95"}, world.quality: {"actual": "达成"}}, 0, action="submit"))
+    assert response.status_code == 302
+    report = _report(session, world)
+    assert report.status == "submitted"
+    assert report.submitted_by_id == world.reporter.id
+
+
+def test_submitting_with_an_indicator_left_empty_names_it(client, world):
+    login_as(client, world.reporter)
+    page = client.post(report_url(world), data=form({world.count: {"actual": "70"}}, 0, action="submit")
+                       ).get_data(as_text=True)
+    assert "请填写实际完成值" in page and "请选择完成情况" in page
+
+
+def test_fields_a_user_may_not_set_are_refused_not_ignored(client, world, session):
+    login_as(client, world.reporter)
+    for forbidden in ("status", "unit", "version", "approved"):
+        data = form({world.count: {"actual": "70"}}, 0, **{forbidden: "approved"})
+        response = client.post(report_url(world), data=data)
+        assert response.status_code == 400, forbidden
+        assert forbidden in response.get_data(as_text=True)
+    assert _report(session, world) is None
+
+
+def test_an_unknown_field_of_an_indicator_is_refused(client, world):
+    login_as(client, world.reporter)
+    response = client.post(report_url(world), data={"base_version": "0", f"i{world.count.id}.computed": "1"})
+    assert response.status_code == 400
+
+
+def test_an_indicator_of_another_unit_cannot_be_written_through_this_form(client, world, session):
+    login_as(client, world.reporter)
+    foreign_indicator = world.foreign_project.indicators[0]
+    response = client.post(report_url(world), data={"base_version": "0", f"i{foreign_indicator.id}.actual": "5"})
+    assert response.status_code == 422
+    assert session.scalar(select(IndicatorActual).where(IndicatorActual.indicator_id == foreign_indicator.id)) is None
+
+
+def test_last_months_value_is_shown(client, world):
+    login_as(client, world.reporter)
+    client.post(report_url(world, month=6), data=form({world.count: {"actual": "58.5"}}, 0))
+    page = client.get(report_url(world)).get_data(as_text=True)
+    row = page[page.index(f'data-indicator-id="{world.count.id}"'):]
+    assert '<td class="num prev">58.5</td>' in row[: row.index("</tr>")]
+
+
+def test_a_computed_department_indicator_is_read_only(client, world, session):
+    login_as(client, world.department_user)
+    url = f"/reports/department/{world.department.code}/2023/7"
+    page = client.get(url).get_data(as_text=True)
+    assert "自动计算" in page
+    assert f'name="i{world.computed.id}.actual"' not in page
+    response = client.post(url, data=form({world.computed: {"actual": "50"}}, 0))
+    assert "此指标由财务数据计算，不能填写" in response.get_data(as_text=True)
+
+
+def test_the_department_enters_its_own_department_indicators(client, world, session):
+    login_as(client, world.department_user)
+    url = f"/reports/department/{world.department.code}/2023/7"
+    assert client.post(url, data=form({world.department_indicator: {"actual": "7"}}, 0)).status_code == 302
+    report = session.scalar(select(MonthlyReport).where(MonthlyReport.scope_key == "department:801"))
+    assert report.unit_id is None and report.actuals[0].actual == Decimal(7)
