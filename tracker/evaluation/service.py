@@ -177,9 +177,9 @@ def _run_one(
     kind: str, year: int, month: int, department_code: str | None, commit: bool, store: bool = True
 ) -> dict:
     pack = current_rule_pack()
+    conn = db.session.connection()
+    department = _one_department(conn, year, department_code)
     try:
-        conn = db.session.connection()
-        department = _one_department(conn, year, department_code)
         (result,) = _evaluate(conn, kind, year, month, [department], pack)
         if store:
             _store(conn, kind, year, month, [result], pack)
