@@ -149,3 +149,11 @@ def test_a_reporter_has_no_dashboard(client, scenario):
     login_as(client, UserFactory(role="reporter", unit_id=scenario.units[0].id))
 
     assert client.get("/dashboard").status_code == 404
+
+
+def test_the_home_page_of_a_department_admin_carries_the_dashboard(client, admin_801):
+    login_as(client, admin_801)
+
+    page = client.get("/?year=2023").get_data(as_text=True)
+
+    assert 'id="figure-progress"' in page and "/dashboard/plotly.min.js" in page

@@ -17,7 +17,7 @@ from tracker.auth import access
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
 from tracker.reports.forms import LAMP_TEXT, to_decimal
-from tracker.targets.models import Department, Project, SpendingEntry
+from tracker.targets.models import Department, Indicator, Project, SpendingEntry
 
 __all__ = ["dashboard_data", "GRADE_BANDS"]
 
@@ -340,7 +340,8 @@ def dashboard_data(
 ) -> dict:
     departments = _visible_departments(user, department_code)
     year, month = _default_period(departments, year, month)
-    with_projects = set(db.session.scalars(select(Project.department_id).where(Project.year == year)))
+    # The engine evaluates departments with indicators that year (SPEC §9).
+    with_projects = set(db.session.scalars(select(Indicator.department_id).where(Indicator.year == year)))
     departments = [department for department in departments if department.id in with_projects]
     monitoring = {department.code: _monitoring(year, month, department.code) for department in departments}
     assessments = {department.code: _self_assessment(year, department.code) for department in departments}

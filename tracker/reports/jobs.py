@@ -19,6 +19,7 @@ __all__ = [
     "send_midyear_monitoring_packages",
     "send_self_assessment_packages",
     "send_monthly_execution_reports",
+    "retry_deliveries",
     "retry_failed_deliveries",
     "SCHEDULE",
     "send_for_all",
@@ -31,7 +32,7 @@ SCHEDULE = {
     "reports.midyear_monitoring": ("send_midyear_monitoring_packages", {"month": 8, "day": 15, "hour": 9}),
     "reports.self_assessment": ("send_self_assessment_packages", {"month": 2, "day": 28, "hour": 9}),
     "reports.monthly_execution": ("send_monthly_execution_reports", {"day": 8, "hour": 9}),
-    "reports.retry_deliveries": ("retry_failed_deliveries", {"minute": "*/5"}),
+    "reports.retry_deliveries": ("retry_deliveries", {"minute": "*/5"}),
 }
 
 
@@ -59,15 +60,23 @@ def send_for_all(kind: str, year: int, month: int | None, department_code: str |
 
 
 def send_midyear_monitoring_packages(today: date | None = None) -> list[int]:
+    """8月15日：向财政局报送1–7月双监控报表（全部部门）。"""
     year = (today or date.today()).year
     return send_for_all("monitoring", year, 7)
 
 
 def send_self_assessment_packages(today: date | None = None) -> list[int]:
+    """2月28日：向财政局报送上一年度绩效自评报表（全部部门）。"""
     return send_for_all("self-assessment", (today or date.today()).year - 1, None)
 
 
 def send_monthly_execution_reports(today: date | None = None) -> list[int]:
+    """每月8日：向财政局报送上月预算执行进度表（全部部门）。"""
     today = today or date.today()
     year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     return send_for_all("execution", year, month)
+
+
+def retry_deliveries(today: date | None = None) -> int:
+    """报送重试：每5分钟重发退避期已过的失败报送。"""
+    return retry_failed_deliveries()

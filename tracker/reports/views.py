@@ -152,7 +152,7 @@ def delivery_settings():
     return render_template("reports/delivery_settings.html", **deliveries.recipient_settings(current_user))
 
 
-def render_dashboard_panel():
+def render_dashboard_panel(year: int | None = None, department: str | None = None):
     """``{{ dashboard_panel() }}`` for the home page of department and finance users (empty for others)."""
     from markupsafe import Markup
 
@@ -162,6 +162,5 @@ def render_dashboard_panel():
         "admin",
     ):
         return ""
-    return Markup(
-        render_template("dashboard/_panel.html", lamp_text=LAMP_TEXT, **dashboard_data(current_user))
-    )
+    data = dashboard_data(current_user, year=year, department_code=department)
+    return Markup(render_template("dashboard/_panel.html", lamp_text=LAMP_TEXT, **data))
