@@ -23,7 +23,7 @@ def test_demo_loads_the_real_data_and_labelled_synthetic_months(cli):
     assert db.session.scalar(select(func.count()).select_from(DepartmentGoal)) == 5
     assert db.session.scalar(select(func.count()).where(SpendingEntry.synthetic.is_(False))) == 0
     months = set(db.session.scalars(select(MonthlyReport.month)))
-    assert months == set(range(1, 11))
+    assert months == set(range(1, 13))
     assert all(r.synthetic and r.status == "approved" for r in db.session.scalars(select(MonthlyReport)))
 
 

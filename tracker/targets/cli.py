@@ -54,7 +54,7 @@ def load_demo() -> None:
 
     for report in load():
         _finish(report)
-    click.echo("演示数据已载入：部门 122，2023 年 1–10 月（支出和完成值为模拟的演示数据）。")
+    click.echo("演示数据已载入：部门 122，2023 年 1–12 月（支出和完成值为模拟的演示数据）。")
 
 
 COMMANDS += [import_goals, load_demo]

@@ -1,5 +1,7 @@
 """``load-demo``: the real 2023 budget and targets of 焦作市政务服务和大数据管理局 (department 122),
-plus synthetic monthly spending and actuals for January–October, labelled 演示数据 (``synthetic``).
+plus synthetic monthly spending and actuals for January–December, labelled 演示数据 (``synthetic``):
+the whole year, because 绩效自评 reads the December report (SPEC §6), while the monitoring story is
+told at July (双监控 mid-year) and October.
 
 The synthetic data is generated deterministically and chosen so that every lamp colour shows up:
 projects spend at different paces against time progress, a few indicators lag (yellow) or fail
@@ -26,7 +28,7 @@ from tracker.targets.models import DepartmentBudgetLine, Indicator, Project
 DATA = Path(__file__).resolve().parent.parent / "demo_data"
 YEAR = 2023
 DEPARTMENT = "122"
-LAST_MONTH = 10
+LAST_MONTH = 12
 CENT = Decimal("0.01")
 
 #: Spending pace against time progress, by project code (1.0 = exactly on time).
@@ -96,9 +98,13 @@ def synthetic_spending(projects: list[tuple[str, str, Decimal]], basic_total: De
     rng = random.Random(YEAR)
     rows: list[list[object]] = []
     previous: dict[str, Decimal] = {}
+    adjusted = dict.fromkeys((code for code, _, _ in projects), Decimal(0))
     for month in range(1, LAST_MONTH + 1):
         for code, unit, budget in projects:
-            cumulative = max(_cumulative(budget, month, PACES.get(code, Decimal(1)), rng), previous.get(code, Decimal(0)))
+            adjusted[code] += ADJUSTMENTS.get((code, month), Decimal(0))
+            # Nobody can spend more than the (adjusted) budget, however fast they go.
+            paced = min(_cumulative(budget, month, PACES.get(code, Decimal(1)), rng), budget + adjusted[code])
+            cumulative = max(paced, previous.get(code, Decimal(0)))
             rows.append([YEAR, month, unit, code, "支出", cumulative - previous.get(code, Decimal(0))])
             previous[code] = cumulative
             if (code, month) in ADJUSTMENTS:
@@ -113,8 +119,13 @@ def synthetic_spending(projects: list[tuple[str, str, Decimal]], basic_total: De
     return rows
 
 
-def _number(value: Decimal) -> str:
-    return format(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize(), "f")
+#: Units counted in whole things: a synthetic 0.86 个 would look wrong on a page.
+WHOLE_UNITS = ("个", "件", "条", "套", "项", "人", "人次", "次", "家")
+
+
+def _number(value: Decimal, unit: str = "") -> str:
+    step = Decimal(1) if unit in WHOLE_UNITS else Decimal("0.01")
+    return format(value.quantize(step, rounding=ROUND_HALF_UP).normalize(), "f")
 
 
 def synthetic_actual(indicator: Indicator, month: int, spent: Decimal, rng: random.Random) -> list[object] | None:
@@ -130,14 +141,17 @@ def synthetic_actual(indicator: Indicator, month: int, spent: Decimal, rng: rand
         return None
     elif indicator.mode == "cumulative":
         factor = LAGGING.get(indicator.name, Decimal(1) + Decimal(rng.randint(-5, 12)) / 100)
-        value = _number(target.low * progress * factor)
+        value = _number(target.low * progress * factor, target.unit)
     elif target.comparator.value in ("LE", "LT"):
-        factor = LAGGING.get(indicator.name, Decimal(rng.randint(55, 95)) / 100)
-        value = _number(target.low * factor)
+        low = 97 if target.unit == "%" else 55
+        factor = LAGGING.get(indicator.name, Decimal(rng.randint(low, 99 if low == 97 else 95)) / 100)
+        value = _number(target.low * factor, target.unit)
     else:
         factor = LAGGING.get(indicator.name)
         ceiling = Decimal(100) if target.unit == "%" else target.low * 2
-        value = _number(target.low * factor if factor else min(ceiling, target.low + Decimal(rng.randint(0, 2))))
+        value = _number(
+            target.low * factor if factor else min(ceiling, target.low + Decimal(rng.randint(0, 2))), target.unit
+        )
     if indicator.name in CAUSES:
         cause, measure = CAUSES[indicator.name]
     return [YEAR, month, indicator.scope_code, indicator.name, value, "", "", cause, measure]
