@@ -14,6 +14,7 @@ from typing import IO
 
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 __all__ = ["LeaderLock", "LOCK_KEY"]
@@ -46,15 +47,26 @@ class LeaderLock:
             return Path(f"{database}.scheduler.lock")
         return self.lock_dir / "scheduler.lock"
 
-    def acquire(self) -> bool:
+    def acquire(self, timeout: float = 0) -> bool:
+        """Try to become the leader; on PostgreSQL wait up to ``timeout`` seconds (a holder that just
+        died is released by the server once its backend notices)."""
         if self.held:
             return True
         if self.is_postgresql:
             engine = create_engine(self.url, poolclass=NullPool)
             connection = engine.connect()
-            got = bool(
-                connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
-            )
+            if timeout > 0:
+                connection.execute(text(f"SET lock_timeout = {int(timeout * 1000)}"))
+                try:
+                    connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": self.key})
+                    got = True
+                except DBAPIError:
+                    connection.rollback()
+                    got = False
+            else:
+                got = bool(
+                    connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
+                )
             connection.commit()  # a session-level lock: no transaction left open
             if got:
                 self._connection = connection

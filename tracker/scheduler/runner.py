@@ -153,14 +153,17 @@ def last_fire_time(
     return last
 
 
-def catch_up(now: datetime | None = None) -> list[int]:
-    """At start: run the latest due period of every job whose ledger shows no success for it."""
+def catch_up(now: datetime | None = None, *, only: set[str] | None = None) -> list[int]:
+    """At start: run the latest due period of every job whose ledger shows no success for it, if
+    that firing is within ``SCHEDULER_CATCH_UP_DAYS`` (default 35: a fresh installation does not
+    send last year's packages)."""
     now = now or datetime.now(_tz())
+    lookback = timedelta(days=int(current_app.config.get("SCHEDULER_CATCH_UP_DAYS", 35)))
     runs = []
     for spec in _jobs().values():
-        if not spec.catch_up:
+        if not spec.catch_up or (only is not None and spec.name not in only):
             continue
-        fired = last_fire_time(spec, now)
+        fired = last_fire_time(spec, now, lookback)
         if fired is None:
             continue
         period, params = spec.period(fired)
