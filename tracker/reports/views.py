@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
@@ -18,6 +31,18 @@ from tracker.reports.schemas import DashboardQuery, RecipientsForm, SendForm
 from tracker.reports.service import FORMATS, BadPeriod, download_report
 
 bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/reports-static")
+
+
+@bp.app_template_filter("reports_localtime")
+def reports_localtime(moment: datetime | None) -> str:
+    """A stored UTC time (naive on SQLite) shown in the bureau's time zone."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))).strftime(
+        "%Y-%m-%d %H:%M"
+    )
 
 
 def _file_response(filename: str, content: bytes, fmt: str) -> Response:
@@ -75,6 +100,7 @@ def delivery_list():
         kinds=KIND_TITLES,
         departments=departments,
         can_send=bool(departments),
+        this_year=datetime.now(UTC).year,
     )
 
 
