@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
 from flask_babel import lazy_gettext as _l
 
 from tracker.extensions import babel
@@ -87,5 +87,7 @@ def role_label(role: str) -> str:
 
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel caches the locale on the app context, which can outlive a request (tests, scripts).
+    app.before_request(refresh)
     app.jinja_env.filters.update(num=fmt_number, money=fmt_money, pct=fmt_percent, date=fmt_date)
     app.jinja_env.globals.update(current_lang=current_lang, role_label=role_label)

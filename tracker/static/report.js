@@ -25,7 +25,11 @@
     });
     LIVE.forEach(function (name) {
       var input = field(id, name);
-      if (input && !(errors && errors[name])) { input.classList.remove("invalid"); }
+      if (input && !(errors && errors[name])) {
+        input.classList.remove("invalid");
+        // The server's message about the value before this one no longer applies.
+        row.querySelectorAll('[data-error-for="i' + id + "." + name + '"]').forEach(function (el) { el.remove(); });
+      }
     });
   }
 
