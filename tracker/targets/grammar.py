@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
 __all__ = [
     "Comparator",
@@ -122,10 +123,13 @@ def _number(text: str) -> Decimal:
         raise TargetSyntaxError(f"无法识别的数字“{text}”") from exc
 
 
+_SYMBOL_PREFIXES = tuple(symbol for symbol, _ in _PREFIXES if not symbol.isalpha())
+
+
 def _check_unit(unit: str, raw: str) -> str:
     if re.search(r"\d", unit):
         raise TargetSyntaxError(f"指标值“{raw}”的单位“{unit}”中含有数字，无法识别")
-    if any(unit.startswith(symbol) for symbol, _ in _PREFIXES if not symbol.isalpha()):
+    if unit.startswith(_SYMBOL_PREFIXES):
         raise TargetSyntaxError(f"指标值“{raw}”的比较符位置不正确")
     return unit
 
@@ -138,6 +142,12 @@ def parse_target(raw: str, level1: str = "") -> Target:
     """
     if not isinstance(raw, str):
         raise TargetSyntaxError("指标值必须是文本")
+    # A province's tables repeat the same few hundred 指标值 thousands of times.
+    return _parse_target(raw, level1.strip() == COST_LEVEL1)
+
+
+@lru_cache(maxsize=65536)
+def _parse_target(raw: str, is_cost: bool) -> Target:
     text = normalise(raw)
     if not text:
         raise TargetSyntaxError("指标值为空")
@@ -179,7 +189,7 @@ def parse_target(raw: str, level1: str = "") -> Target:
     number, unit = match.groups()
     implicit = comparator is None
     if comparator is None:
-        comparator = Comparator.LE if level1.strip() == COST_LEVEL1 else Comparator.GE
+        comparator = Comparator.LE if is_cost else Comparator.GE
     return Target(comparator, _number(number), None, _check_unit(unit, raw), implicit=implicit)
 
 
