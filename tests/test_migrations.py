@@ -27,9 +27,7 @@ def empty_app(tmp_path):
 
 def _drift(app) -> list:
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
         return compare_metadata(context, db.metadata)
 
 

@@ -76,7 +76,9 @@ def test_a_changed_target_is_updated_and_audited(cli, tmp_path):
     assert "更新 1" in result.output
     indicator = db.session.scalar(select(Indicator).where(Indicator.name == "接待群众数量"))
     assert (indicator.target, indicator.target_low) == ("≥40 万人", Decimal(40))
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.field == "target", AuditEntry.old_value == "≥35 万人"))
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.field == "target", AuditEntry.old_value == "≥35 万人")
+    )
     assert entry.new_value == "≥40 万人" and entry.department_code == "122"
 
 
@@ -106,7 +108,11 @@ def test_department_indicators_named_as_metrics_are_marked_computed(cli):
         "“三公经费”控制率": "三公经费控制率",
         "政府采购执行率": "政府采购执行率",
     }
-    modes = dict(db.session.execute(select(Indicator.name, Indicator.mode).where(Indicator.computed_metric.is_not(None))).all())
+    modes = dict(
+        db.session.execute(
+            select(Indicator.name, Indicator.mode).where(Indicator.computed_metric.is_not(None))
+        ).all()
+    )
     assert modes["预算执行率"] == "budget" and modes["政府采购执行率"] == "cumulative"
 
 
@@ -115,7 +121,10 @@ def test_lint_warns_about_the_real_data_without_blocking(cli):
     result = invoke(cli, "import-targets", TARGETS)
     assert result.exit_code == 0
     out = result.output
-    assert "“网络及网站建设维护”（410800230000000011631）的成本指标“系统维护成本”为 15 万元，高于项目预算 12.30 万元" in out
+    assert (
+        "“网络及网站建设维护”（410800230000000011631）的成本指标“系统维护成本”为 15 万元，高于项目预算 12.30 万元"
+        in out
+    )
     assert "项目金额 65.88 万元与预算的年初预算数 65.89 万元不一致" in out
     assert "指标“信息公开合格率”是越高越好的比率，指标值却用了“≤”" in out
     assert "项目“政府信息公开经费”（410800230000000011625）没有成本指标" in out
@@ -132,7 +141,11 @@ def test_lint_warns_about_duplicate_names_and_keeps_both(cli, tmp_path):
     result = invoke(cli, "import-targets", write_csv(tmp_path, "dup.csv", "\n".join(kept) + "\n"))
     assert result.exit_code == 0, result.stderr
     assert "项目“政务服务工作经费”的三级指标“办事群众满意度”出现 2 次" in result.output
-    both = db.session.scalars(select(Indicator).where(Indicator.name == "办事群众满意度", Indicator.scope_code == "41080022000000053204")).all()
+    both = db.session.scalars(
+        select(Indicator).where(
+            Indicator.name == "办事群众满意度", Indicator.scope_code == "41080022000000053204"
+        )
+    ).all()
     assert sorted((i.occurrence, i.target) for i in both) == [(1, "≥99%"), (2, "≥90%")]
 
 
@@ -210,7 +223,10 @@ def test_actuals_import_as_approved_reports(cli, tmp_path):
     assert by_name["接待群众数量"].actual == Decimal("20.5")
     assert by_name["接待群众数量"].deviation_category == "其他"
     assert by_name["接待群众数量"].likelihood == "有可能"
-    assert (by_name["政务服务保障水平的改善或提高程度"].grade, by_name["政务服务保障水平的改善或提高程度"].grade_percent) == ("部分达成", Decimal(70))
+    assert (
+        by_name["政务服务保障水平的改善或提高程度"].grade,
+        by_name["政务服务保障水平的改善或提高程度"].grade_percent,
+    ) == ("部分达成", Decimal(70))
     again = invoke(cli, "import-actuals", write_csv(tmp_path, "a.csv", text))
     assert "未变 3" in again.output
 
@@ -342,7 +358,14 @@ def test_json_records_use_the_same_import_and_name_fields(cli):
     from tracker.targets.imports import import_records
 
     invoke(cli, "import-projects", PROJECTS)
-    good = {"year": 2023, "month": 3, "unit_code": "122101", "project_code": "41080022000000053196", "category": "支出", "amount": "1.25"}
+    good = {
+        "year": 2023,
+        "month": 3,
+        "unit_code": "122101",
+        "project_code": "41080022000000053196",
+        "category": "支出",
+        "amount": "1.25",
+    }
     report = import_records("spending", [good, {**good, "month": 0}, {**good, "unit_code": "nope"}])
     assert [str(e) for e in report.errors] == [
         "行 2 列 month: 月份应在 1–12 之间",

@@ -1,5 +1,5 @@
-from tracker.targets.models import Indicator
 from tests.factories import IndicatorFactory
+from tracker.targets.models import Indicator
 
 
 def test_indicator_rows_roll_back_between_tests(session):

@@ -19,7 +19,8 @@ def as_text(value: Any) -> str | None:
     """Values are stored as text so one column serves numbers, grades and statuses."""
     if value is None:
         return None
-    return format(value, "f") if hasattr(value, "as_tuple") else str(value)
+    # Numeric(24, 6) reads back as 60.000000: the log shows the number as typed (60).
+    return format(value.normalize(), "f") if hasattr(value, "as_tuple") else str(value)
 
 
 def _row(action: str, entity: str, user: Any = None, **fields: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from tracker.targets.schemas import ActualRowSchema, split_deviation_cause
 from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert
 from tracker.types import utcnow
 
-ACTUAL_FIELDS = (
+ACTUAL_FIELDS: tuple[str, ...] = (
     "actual",
     "grade",
     "grade_percent",
@@ -45,7 +45,7 @@ def target_of(row: Any) -> Target:
     """The parsed 指标值 of an indicator (ORM object or mapping) as stored beside its text."""
     get = row.get if isinstance(row, Mapping) else partial(getattr, row)
     return Target(
-        Comparator(get("comparator")),
+        Comparator(str(get("comparator"))),
         get("target_low"),
         get("target_high"),
         get("target_unit") or "",
@@ -110,7 +110,9 @@ class ActualsImporter:
         found: dict[int, dict[str, Any]] = {}
         for parsed in ctx.rows:
             values = parsed.values
-            scope = values.get("project_code") or self._department_of(ctx, parsed.line, values, departments_with_own)
+            scope = values.get("project_code") or self._department_of(
+                ctx, parsed.line, values, departments_with_own
+            )
             if scope is None:
                 continue
             matches = by_key.get((values["year"], scope, values["name"]), [])
@@ -120,7 +122,9 @@ class ActualsImporter:
                 where = f"项目 {scope}" if values.get("project_code") else f"部门 {scope} 的部门整体目标"
                 ctx.error(parsed.line, "name", f"{values['year']} 年{where}中没有三级指标“{values['name']}”")
             elif len(matches) > 1:
-                ctx.error(parsed.line, "name", f"三级指标“{values['name']}”在目标表中出现多次，无法确定是哪一个")
+                ctx.error(
+                    parsed.line, "name", f"三级指标“{values['name']}”在目标表中出现多次，无法确定是哪一个"
+                )
             else:
                 found[parsed.line] = matches[0]
         return found
@@ -151,7 +155,10 @@ class ActualsImporter:
     def _values(ctx: ImportContext, line: int, values: dict, target: Target, band_of: Any) -> dict | None:
         out: dict[str, Any] = {}
         ok = True
-        for key, number_field, grade_field in (("actual", "actual", "grade"), ("forecast", "forecast", "forecast_grade")):
+        for key, number_field, grade_field in (
+            ("actual", "actual", "grade"),
+            ("forecast", "forecast", "forecast_grade"),
+        ):
             out[number_field], out[grade_field] = None, None
             if not values.get(key):
                 continue
@@ -183,9 +190,8 @@ class ActualsImporter:
         reports: dict[str, dict[str, Any]] = {}
         for line, found in resolved.items():
             scope_key = report_scope_key(found["unit_code"], found["department_code"])
-            key = f"{found['year']}/{month_of[line]}/{scope_key}"
             reports.setdefault(
-                key,
+                f"{found['year']}/{month_of[line]}/{scope_key}",
                 {
                     "year": found["year"],
                     "month": month_of[line],
@@ -199,7 +205,9 @@ class ActualsImporter:
         for line, found in resolved.items():
             scope_key = report_scope_key(found["unit_code"], found["department_code"])
             report_id = report_ids[(found["year"], month_of[line], scope_key)]
-            incoming.append({"report_id": report_id, "indicator_id": found["id"], **{f: found[f] for f in ACTUAL_FIELDS}})
+            incoming.append(
+                {"report_id": report_id, "indicator_id": found["id"], **{f: found[f] for f in ACTUAL_FIELDS}}
+            )
         key = ["report_id", "indicator_id"]
         existing = existing_rows(
             IndicatorActual, key, ACTUAL_FIELDS, IndicatorActual.report_id.in_(set(report_ids.values()))
@@ -285,4 +293,3 @@ class ActualsImporter:
             for actual_id, field, old, new in plan.changes
         )  # fmt: skip
         record_many(entries, user=ctx.user)
-

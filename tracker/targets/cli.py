@@ -48,7 +48,9 @@ def import_goals(file: Path, year: int, department_code: str) -> None:
     _finish(run_import("goals", file, year=year, department_code=department_code))
 
 
-@click.command("load-demo", help="载入焦作市政务服务和大数据管理局 2023 年数据，以及标注为“演示数据”的模拟支出和完成值。")
+@click.command(
+    "load-demo", help="载入焦作市政务服务和大数据管理局 2023 年数据，以及标注为“演示数据”的模拟支出和完成值。"
+)
 def load_demo() -> None:
     from tracker.targets.demo import load_demo as load
 

@@ -93,7 +93,9 @@ def _cumulative(total: Decimal, month: int, pace: Decimal, rng: random.Random) -
     return _money(total * month / 12 * (pace + jitter))
 
 
-def synthetic_spending(projects: list[tuple[str, str, Decimal]], basic_total: Decimal, three_public: Decimal) -> list[list[object]]:
+def synthetic_spending(
+    projects: list[tuple[str, str, Decimal]], basic_total: Decimal, three_public: Decimal
+) -> list[list[object]]:
     """Monthly (not cumulative) spending rows: 年度,月份,单位编码,项目编码,类别,金额(万元)."""
     rng = random.Random(YEAR)
     rows: list[list[object]] = []
@@ -128,7 +130,9 @@ def _number(value: Decimal, unit: str = "") -> str:
     return format(value.quantize(step, rounding=ROUND_HALF_UP).normalize(), "f")
 
 
-def synthetic_actual(indicator: Indicator, month: int, spent: Decimal, rng: random.Random) -> list[object] | None:
+def synthetic_actual(
+    indicator: Indicator, month: int, spent: Decimal, rng: random.Random
+) -> list[object] | None:
     """One row of the actuals file for ``indicator`` as of ``month`` (year to date)."""
     target = parse_target(indicator.target, indicator.level1)
     progress = Decimal(month) / 12
@@ -137,7 +141,7 @@ def synthetic_actual(indicator: Indicator, month: int, spent: Decimal, rng: rand
         value = QUALITATIVE_GRADES.get(indicator.name, "达成")
     elif indicator.mode == "cap":
         value = _number(spent)
-    elif target.low is None:
+    elif target.low is None:  # pragma: no cover - every non-qualitative target has a number
         return None
     elif indicator.mode == "cumulative":
         factor = LAGGING.get(indicator.name, Decimal(1) + Decimal(rng.randint(-5, 12)) / 100)
@@ -147,10 +151,10 @@ def synthetic_actual(indicator: Indicator, month: int, spent: Decimal, rng: rand
         factor = LAGGING.get(indicator.name, Decimal(rng.randint(low, 99 if low == 97 else 95)) / 100)
         value = _number(target.low * factor, target.unit)
     else:
-        factor = LAGGING.get(indicator.name)
         ceiling = Decimal(100) if target.unit == "%" else target.low * 2
+        near = min(ceiling, target.low + Decimal(rng.randint(0, 2)))
         value = _number(
-            target.low * factor if factor else min(ceiling, target.low + Decimal(rng.randint(0, 2))), target.unit
+            target.low * LAGGING[indicator.name] if indicator.name in LAGGING else near, target.unit
         )
     if indicator.name in CAUSES:
         cause, measure = CAUSES[indicator.name]
@@ -165,12 +169,13 @@ def synthetic_actuals(spent_by_project: dict[tuple[str, int], Decimal]) -> list[
         .where(Indicator.year == YEAR, Indicator.computed_metric.is_(None))
         .order_by(Indicator.scope_code, Indicator.position)
     ).all()
-    units = dict(db.session.execute(select(Project.code, Project.unit_id)).all())
-    unit_codes = {p.unit_id: p.unit.code for p in db.session.scalars(select(Project).where(Project.year == YEAR))}
+    unit_of_project = {
+        p.code: p.unit.code for p in db.session.scalars(select(Project).where(Project.year == YEAR))
+    }
     rows: list[list[object]] = []
     for month in range(1, LAST_MONTH + 1):
         for indicator in indicators:
-            unit = unit_codes.get(units.get(indicator.scope_code)) if indicator.scope_code else None
+            unit = unit_of_project.get(indicator.scope_code)
             if (unit, month) in MISSING_REPORTS:
                 continue
             spent = spent_by_project.get((indicator.scope_code, month), Decimal(0))
@@ -195,7 +200,9 @@ def load_demo() -> Iterator[ImportReport]:
     yield run_import("department", DATA / "jiaozuo-2023-department.csv")
     yield run_import("projects", DATA / "jiaozuo-2023-projects.csv")
     yield run_import("targets", DATA / "jiaozuo-2023-targets.csv")
-    yield run_import("goals", DATA / "jiaozuo-2023-department-goals.csv", year=YEAR, department_code=DEPARTMENT)
+    yield run_import(
+        "goals", DATA / "jiaozuo-2023-department-goals.csv", year=YEAR, department_code=DEPARTMENT
+    )
 
     projects = [
         (p.code, p.unit.code, p.initial_budget)
@@ -210,8 +217,24 @@ def load_demo() -> Iterator[ImportReport]:
     yield run_import("spending", _csv(header, spending), filename="演示数据-支出.csv", synthetic=True)
 
     actuals = synthetic_actuals(_spent_by_project(spending))
-    header = ["年度", "月份", "项目编码", "三级指标", "实际完成值", "全年预计完成值", "完成目标可能性", "偏差原因", "改进措施"]
-    yield run_import("actuals", _csv(header, actuals), filename="演示数据-完成值.csv", synthetic=True, department_code=DEPARTMENT)
+    header = [
+        "年度",
+        "月份",
+        "项目编码",
+        "三级指标",
+        "实际完成值",
+        "全年预计完成值",
+        "完成目标可能性",
+        "偏差原因",
+        "改进措施",
+    ]
+    yield run_import(
+        "actuals",
+        _csv(header, actuals),
+        filename="演示数据-完成值.csv",
+        synthetic=True,
+        department_code=DEPARTMENT,
+    )
 
     # demo users
     from tracker.auth.services import ensure_demo_users

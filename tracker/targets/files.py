@@ -131,7 +131,9 @@ def _read_csv(data: bytes, limits: Limits) -> Table:
             if len(rows) >= limits.max_rows:
                 raise FileRejected(f"数据行超过上限（{limits.max_rows} 行）")
             if len(record) > len(headers) and any(cell.strip() for cell in record[len(headers) :]):
-                problems.append(CellProblem(line, "", f"本行有 {len(record)} 列，多于表头的 {len(headers)} 列"))
+                problems.append(
+                    CellProblem(line, "", f"本行有 {len(record)} 列，多于表头的 {len(headers)} 列")
+                )
             rows.append((line, {h: (record[i] if i < len(record) else "") for i, h in enumerate(headers)}))
     except csv.Error as exc:
         raise FileRejected(f"第 {reader.line_num} 行无法按 CSV 解析：{exc}") from exc
@@ -169,7 +171,9 @@ def _cell_text(value: Any, line: int, column: str, problems: list[CellProblem]) 
     if isinstance(value, float):
         if value.is_integer() and abs(value) >= _MAX_EXACT_FLOAT:
             problems.append(
-                CellProblem(line, column, "长数字被 Excel 存成了数值，已丢失精度：请把该列设为“文本”格式后重新录入")
+                CellProblem(
+                    line, column, "长数字被 Excel 存成了数值，已丢失精度：请把该列设为“文本”格式后重新录入"
+                )
             )
             return ""
         if value.is_integer():

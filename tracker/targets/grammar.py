@@ -83,15 +83,34 @@ class Target:
 _PREFIXES: tuple[tuple[str, Comparator], ...] = tuple(
     sorted(
         [
-            ("≥", Comparator.GE), (">=", Comparator.GE), ("≧", Comparator.GE), ("=>", Comparator.GE),
-            ("不低于", Comparator.GE), ("不少于", Comparator.GE), ("大于等于", Comparator.GE),
-            ("大于或等于", Comparator.GE), ("至少", Comparator.GE),
-            (">", Comparator.GT), ("大于", Comparator.GT), ("高于", Comparator.GT), ("超过", Comparator.GT),
-            ("≤", Comparator.LE), ("<=", Comparator.LE), ("≦", Comparator.LE), ("=<", Comparator.LE),
-            ("不高于", Comparator.LE), ("不超过", Comparator.LE), ("不多于", Comparator.LE),
-            ("小于等于", Comparator.LE), ("小于或等于", Comparator.LE), ("不大于", Comparator.LE),
-            ("<", Comparator.LT), ("小于", Comparator.LT), ("低于", Comparator.LT),
-            ("=", Comparator.EQ), ("等于", Comparator.EQ),
+            ("≥", Comparator.GE),
+            (">=", Comparator.GE),
+            ("≧", Comparator.GE),
+            ("=>", Comparator.GE),
+            ("不低于", Comparator.GE),
+            ("不少于", Comparator.GE),
+            ("大于等于", Comparator.GE),
+            ("大于或等于", Comparator.GE),
+            ("至少", Comparator.GE),
+            (">", Comparator.GT),
+            ("大于", Comparator.GT),
+            ("高于", Comparator.GT),
+            ("超过", Comparator.GT),
+            ("≤", Comparator.LE),
+            ("<=", Comparator.LE),
+            ("≦", Comparator.LE),
+            ("=<", Comparator.LE),
+            ("不高于", Comparator.LE),
+            ("不超过", Comparator.LE),
+            ("不多于", Comparator.LE),
+            ("小于等于", Comparator.LE),
+            ("小于或等于", Comparator.LE),
+            ("不大于", Comparator.LE),
+            ("<", Comparator.LT),
+            ("小于", Comparator.LT),
+            ("低于", Comparator.LT),
+            ("=", Comparator.EQ),
+            ("等于", Comparator.EQ),
         ],
         key=lambda item: -len(item[0]),
     )
@@ -248,12 +267,16 @@ def parse_actual(raw: str, target: Target) -> ActualValue:
     if target.is_qualitative:
         match = _GRADE_RE.match(text)
         if match is None:
-            raise TargetSyntaxError("定性指标的完成值应为 达成 / 部分达成 / 未达成（可加百分比，如“部分达成 70%”）")
+            raise TargetSyntaxError(
+                "定性指标的完成值应为 达成 / 部分达成 / 未达成（可加百分比，如“部分达成 70%”）"
+            )
         percent = Decimal(match.group(2)) if match.group(2) else None
         return ActualValue(grade=match.group(1), percent=percent)
     match = _ACTUAL_RE.match(text)
     if match is None:
-        raise TargetSyntaxError(f"“{raw}”不是有效的数字" + ("" if not text.startswith("-") else "（不能为负数）"))
+        raise TargetSyntaxError(
+            f"“{raw}”不是有效的数字" + ("" if not text.startswith("-") else "（不能为负数）")
+        )
     number, unit = _number(match.group(1)), match.group(2)
     if unit and unit != target.unit:
         scale, base = unit_scale(unit)

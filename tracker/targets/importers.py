@@ -63,7 +63,9 @@ def _check_department_scope(ctx: ImportContext) -> dict[str, Department]:
     for row in ctx.rows:
         department = existing.get(row.values["department_code"])
         if department is None or not can_manage_department(ctx.user, department.id):
-            ctx.error(row.line, "department_code", f"部门编码 {row.values['department_code']} {_OUT_OF_SCOPE}")
+            ctx.error(
+                row.line, "department_code", f"部门编码 {row.values['department_code']} {_OUT_OF_SCOPE}"
+            )
     return existing
 
 
@@ -155,7 +157,11 @@ class TargetsImporter:
                 if row.values["year"] == year and code in existing:
                     owner = unit_codes.get(existing[code][1])
                     if owner != row.values["unit_code"]:
-                        ctx.error(row.line, "unit_code", f"项目 {code} 已属于另一个单位，不能改到 {row.values['unit_code']}")
+                        ctx.error(
+                            row.line,
+                            "unit_code",
+                            f"项目 {code} 已属于另一个单位，不能改到 {row.values['unit_code']}",
+                        )
 
     def write(self, ctx: ImportContext) -> None:
         rows = [r.values for r in ctx.rows]
@@ -195,7 +201,9 @@ class TargetsImporter:
             ["name", "kind", "target_table_amount"],
             Project.year.in_(years) & Project.code.in_({code for _, code in projects}),
         )
-        plan = plan_upsert(projects.values(), ["year", "code"], existing, ["name", "kind", "target_table_amount"])
+        plan = plan_upsert(
+            projects.values(), ["year", "code"], existing, ["name", "kind", "target_table_amount"]
+        )
         # A project first seen in a target table takes its 项目金额 as budget until the budget file
         # (年初预算数) arrives; lint flags any difference.
         for row in plan.inserts:
@@ -317,7 +325,9 @@ class ProjectsImporter:
     def write(self, ctx: ImportContext) -> None:
         rows = [r.values for r in ctx.rows]
         department_ids = _ensure_departments({r["department_code"]: None for r in rows})
-        unit_ids = _ensure_units({r["unit_code"]: (r["department_code"], r["unit_name"]) for r in rows}, department_ids)
+        unit_ids = _ensure_units(
+            {r["unit_code"]: (r["department_code"], r["unit_name"]) for r in rows}, department_ids
+        )
         incoming = [
             {
                 "year": r["year"],
@@ -390,7 +400,10 @@ class DepartmentLinesImporter:
         ]
         key = ["year", "department_id", "subject"]
         existing = existing_rows(
-            DepartmentBudgetLine, key, ["amount"], DepartmentBudgetLine.department_id.in_(set(department_ids.values()))
+            DepartmentBudgetLine,
+            key,
+            ["amount"],
+            DepartmentBudgetLine.department_id.in_(set(department_ids.values())),
         )
         plan = plan_upsert(incoming, key, existing, ["amount"])
         apply(DepartmentBudgetLine, plan)

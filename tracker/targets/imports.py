@@ -117,10 +117,10 @@ class Importer(Protocol):
 _IMPORTERS: dict[str, Callable[[], Importer]] = {}
 
 
-def register_importer(kind: str) -> Callable[[Callable[[], Importer]], Callable[[], Importer]]:
-    def decorator(factory: Callable[[], Importer]) -> Callable[[], Importer]:
-        _IMPORTERS[kind] = factory
-        return factory
+def register_importer(kind: str) -> Callable[[type], type]:
+    def decorator(importer: type) -> type:
+        _IMPORTERS[kind] = importer
+        return importer
 
     return decorator
 
@@ -217,7 +217,9 @@ def _check_and_write(importer: Importer, ctx: ImportContext, dry_run: bool) -> I
     return report
 
 
-def _validated_rows(kind: str, table: Table, schema_class: type[Schema], report: ImportReport) -> list[ParsedRow]:
+def _validated_rows(
+    kind: str, table: Table, schema_class: type[Schema], report: ImportReport
+) -> list[ParsedRow]:
     headers = HEADERS[kind]
     missing = [h for h in REQUIRED_HEADERS[kind] if h not in table.headers]
     if missing:

@@ -33,7 +33,7 @@ SPENDING_CATEGORY_NAMES = ("支出", "预算调整", "三公经费支出", "政�
 LIKELIHOOD_NAMES = ("确定能", "有可能", "完全不可能")
 DEVIATION_CATEGORY_NAMES = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
 
-_REQUIRED = {"required": "不能为空", "null": "不能为空"}
+_REQUIRED: dict[str, Any] = {"required": "不能为空", "null": "不能为空"}
 
 
 def _text(required: bool = False, max_length: int = 200, **kwargs: Any) -> fields.String:
@@ -147,7 +147,12 @@ class TargetRowSchema(_RowSchema):
     name = _text(required=True)
     target = _text(required=True)
     note = fields.String(required=False)
-    weight = Amount(required=False, places=2, suffixes=("分",), validate=validate.Range(min=0, max=100, error="分值应在 0–100 之间"))
+    weight = Amount(
+        required=False,
+        places=2,
+        suffixes=("分",),
+        validate=validate.Range(min=0, max=100, error="分值应在 0–100 之间"),
+    )
 
     @validates_schema(skip_on_field_errors=False)
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -212,7 +217,9 @@ def split_deviation_cause(value: str) -> tuple[str, str]:
     category, _, detail = re.sub("：", ":", value.strip(), count=1).partition(":")
     category = category.strip()
     if category not in DEVIATION_CATEGORY_NAMES:
-        raise ValidationError("偏差原因应以 " + " / ".join(DEVIATION_CATEGORY_NAMES) + " 之一开头，可加“：说明”")
+        raise ValidationError(
+            "偏差原因应以 " + " / ".join(DEVIATION_CATEGORY_NAMES) + " 之一开头，可加“：说明”"
+        )
     return category, detail.strip()
 
 

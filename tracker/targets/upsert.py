@@ -3,7 +3,7 @@ then one bulk INSERT and one bulk UPDATE by primary key — never a query per ro
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,9 @@ class UpsertPlan:
     unchanged: int = 0
 
 
-def existing_rows(model: Any, key_columns: Sequence[str], columns: Iterable[str], where: Any) -> dict[Hashable, dict]:
+def existing_rows(
+    model: Any, key_columns: Sequence[str], columns: Iterable[str], where: Any
+) -> dict[tuple, dict]:
     """Existing rows matching ``where``, keyed by their natural key."""
     wanted = ["id", *key_columns, *[c for c in columns if c not in key_columns]]
     result = db.session.execute(select(*[getattr(model, c) for c in wanted]).where(where))
@@ -35,7 +37,7 @@ def existing_rows(model: Any, key_columns: Sequence[str], columns: Iterable[str]
 def plan_upsert(
     incoming: Iterable[dict[str, Any]],
     key_columns: Sequence[str],
-    existing: dict[Hashable, dict],
+    existing: dict[tuple, dict],
     compared: Sequence[str],
 ) -> UpsertPlan:
     plan = UpsertPlan()
