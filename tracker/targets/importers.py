@@ -127,6 +127,41 @@ def _project_ids(year: int, codes: set[str]) -> dict[str, tuple[int, int]]:
     return {code: (pid, uid) for code, pid, uid in rows}
 
 
+def _department_admins_only(ctx: ImportContext, what: str) -> bool:
+    """Budgets and targets are the department's own (SPEC §1): its admin imports them, or the CLI."""
+    if ctx.user is not None and ctx.user.role != "department":
+        ctx.error(0, "", f"只有部门管理员可以导入{what}")
+        return False
+    return True
+
+
+def _audit_changes(
+    ctx: ImportContext,
+    entity: str,
+    plan: Any,
+    existing: dict,
+    department_ids: dict[str, int],
+    fields: tuple[str, ...],
+) -> list[dict[str, Any]]:
+    """Audit entries for the changed ``fields`` of rows the plan updates."""
+    codes = {did: code for code, did in department_ids.items()}
+    by_id = {row["id"]: row for row in existing.values()}
+    return [
+        {
+            "action": "import",
+            "entity": entity,
+            "entity_id": row_id,
+            "field": field,
+            "old": old,
+            "new": new,
+            "department_code": codes.get(by_id[row_id]["department_id"]),
+            "year": by_id[row_id]["year"],
+        }
+        for row_id, field, old, new in plan.changes
+        if field in fields
+    ]
+
+
 def _run_lint(ctx: ImportContext, department_ids: set[int], years: set[int]) -> None:
     for year in sorted(years):
         ctx.report.warnings.extend(lint.lint_departments(year, department_ids))
@@ -139,8 +174,7 @@ class TargetsImporter:
     schema = TargetRowSchema
 
     def check(self, ctx: ImportContext) -> None:
-        if ctx.user is not None and ctx.user.role != "department":
-            ctx.error(0, "", "只有部门管理员可以导入绩效目标表")
+        if not _department_admins_only(ctx, "绩效目标表"):
             return
         _check_department_scope(ctx)
         units = _units_by_code({r.values["unit_code"] for r in ctx.rows if r.values.get("unit_code")})
@@ -290,21 +324,8 @@ class TargetsImporter:
             }
             for row in plan.inserts
         ]
-        by_id = {row["id"]: row for row in existing.values()}
-        entries.extend(
-            {
-                "action": "import",
-                "entity": "indicator",
-                "entity_id": indicator_id,
-                "field": field,
-                "old": old,
-                "new": new,
-                "department_code": codes[by_id[indicator_id]["department_id"]],
-                "year": by_id[indicator_id]["year"],
-            }
-            for indicator_id, field, old, new in plan.changes
-            if field in ("level1", "level2", "target", "note", "weight", "name")
-        )
+        fields = ("level1", "level2", "target", "note", "weight", "name")
+        entries.extend(_audit_changes(ctx, "indicator", plan, existing, department_ids, fields))
         record_many(entries, user=ctx.user)
 
 
@@ -315,8 +336,7 @@ class ProjectsImporter:
     schema = ProjectRowSchema
 
     def check(self, ctx: ImportContext) -> None:
-        if ctx.user is not None and ctx.user.role != "department":
-            ctx.error(0, "", "只有部门管理员可以导入项目预算")
+        if not _department_admins_only(ctx, "项目预算"):
             return
         _check_department_scope(ctx)
         _check_unit_department(ctx, _units_by_code({r.values["unit_code"] for r in ctx.rows}))
@@ -351,25 +371,8 @@ class ProjectsImporter:
         plan = plan_upsert(incoming, ["year", "code"], existing, compared)
         apply(Project, plan)
         ctx.tally(plan)
-        codes = {did: code for code, did in department_ids.items()}
-        by_id = {row["id"]: row for row in existing.values()}
-        record_many(
-            [
-                {
-                    "action": "import",
-                    "entity": "project",
-                    "entity_id": pid,
-                    "field": field,
-                    "old": old,
-                    "new": new,
-                    "department_code": codes.get(by_id[pid]["department_id"]),
-                    "year": by_id[pid]["year"],
-                }
-                for pid, field, old, new in plan.changes
-                if field in ("initial_budget", "general_budget", "name")
-            ],
-            user=ctx.user,
-        )
+        fields = ("initial_budget", "general_budget", "name")
+        record_many(_audit_changes(ctx, "project", plan, existing, department_ids, fields), user=ctx.user)
         _run_lint(ctx, set(department_ids.values()), {r["year"] for r in rows})
 
 
@@ -380,8 +383,7 @@ class DepartmentLinesImporter:
     schema = DepartmentLineRowSchema
 
     def check(self, ctx: ImportContext) -> None:
-        if ctx.user is not None and ctx.user.role != "department":
-            ctx.error(0, "", "只有部门管理员可以导入部门预算")
+        if not _department_admins_only(ctx, "部门预算"):
             return
         _check_department_scope(ctx)
         _check_duplicates(ctx, lambda v: (v["year"], v["department_code"], v["subject"]), "subject", "科目")
@@ -417,8 +419,7 @@ class SpendingImporter:
     schema = SpendingRowSchema
 
     def check(self, ctx: ImportContext) -> None:
-        if ctx.user is not None and ctx.user.role != "department":
-            ctx.error(0, "", "只有部门管理员可以导入支出数据")
+        if not _department_admins_only(ctx, "支出数据"):
             return
         units = _units_by_code({r.values["unit_code"] for r in ctx.rows})
         for row in ctx.rows:
