@@ -1,0 +1,95 @@
+"""Job runs (定时任务运行记录) and deliveries (报送记录) over the API, read-only (issues 4, 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from tracker.api import services
+from tracker.api.core import ApiBlueprint, current_api_user
+from tracker.api.docs import errors
+from tracker.api.schemas import DeliveryArgs, DeliverySchema, Timestamp
+from tracker.scheduler.models import LEDGER_STATUSES
+
+__all__ = ["job_runs", "deliveries"]
+
+job_runs = ApiBlueprint(
+    "job-runs", __name__, url_prefix="/api/v1/job-runs", description="定时任务运行记录（财政局、系统管理员）"
+)
+deliveries = ApiBlueprint(
+    "deliveries",
+    __name__,
+    url_prefix="/api/v1/deliveries",
+    description="报送记录：发给财政局的报表包及每次发送（部门管理员看本部门，财政局看全部）",
+)
+
+
+class JobRunArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    job = fields.String(
+        validate=validate.Length(max=80, error="任务名最多 80 个字"), metadata={"description": "任务名"}
+    )
+    status = fields.String(
+        validate=validate.OneOf(LEDGER_STATUSES, error="状态应为 " + " / ".join(LEDGER_STATUSES) + " 之一"),
+        metadata={"description": "running | succeeded | failed"},
+    )
+
+
+class JobRunSchema(Schema):
+    id = fields.Integer(required=True)
+    job = fields.String(required=True)
+    period = fields.String(required=True)
+    params = fields.Dict(required=True)
+    trigger = fields.String(required=True, metadata={"description": "schedule | catch-up | manual"})
+    status = fields.String(required=True, metadata={"description": "running | succeeded | failed"})
+    started_at = Timestamp(required=True)
+    finished_at = Timestamp(allow_none=True)
+    rows = fields.Integer(allow_none=True, metadata={"description": "写入行数"})
+    error = fields.String(allow_none=True)
+    host = fields.String(required=True)
+
+
+@job_runs.route("")
+class JobRuns(MethodView):
+    @job_runs.arguments(JobRunArgs, location="query")
+    @job_runs.response(200, JobRunSchema(many=True))
+    @job_runs.paginate(page_size=20)
+    @errors(job_runs, 403)
+    def get(self, args: dict[str, Any], pagination_parameters):
+        """定时任务运行记录，最新在前（可按任务名、状态筛选）"""
+        return services.list_job_runs(
+            current_api_user(), args.get("job"), args.get("status"), pagination_parameters
+        )
+
+
+@job_runs.route("/<int:run_id>")
+class JobRunItem(MethodView):
+    @job_runs.response(200, JobRunSchema)
+    @errors(job_runs, 403, 404)
+    def get(self, run_id: int):
+        """一次运行"""
+        return services.get_job_run(current_api_user(), run_id)
+
+
+@deliveries.route("")
+class Deliveries(MethodView):
+    @deliveries.arguments(DeliveryArgs, location="query")
+    @deliveries.response(200, DeliverySchema(many=True))
+    @deliveries.paginate(page_size=20)
+    @errors(deliveries, 404)
+    def get(self, args: dict[str, Any], pagination_parameters):
+        """报送记录，最新在前（可按年度、月份、部门、类型、状态筛选）"""
+        return services.list_deliveries(current_api_user(), services.Filters(**args), pagination_parameters)
+
+
+@deliveries.route("/<int:delivery_id>")
+class DeliveryItem(MethodView):
+    @deliveries.response(200, DeliverySchema)
+    @errors(deliveries, 404)
+    def get(self, delivery_id: int):
+        """一条报送记录（含每次发送尝试）"""
+        return services.get_delivery(current_api_user(), delivery_id)
