@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.factories import DepartmentFactory, UnitFactory
 from tracker.auth.models import User
 from tracker.auth.services import DEMO_PASSWORD, ensure_demo_users, verify_password
 from tracker.reporting.models import AuditEntry
-from tests.factories import DepartmentFactory, UnitFactory
 
 
 def _user(session, username):
@@ -17,8 +17,19 @@ def _user(session, username):
 
 
 def test_create_user_makes_a_reporter_of_a_unit(cli, world, session):
-    result = cli.invoke(args=["tracker", "create-user", "newrep", "--role", "reporter", "--unit", "801001",
-                              "--password", "long enough"])
+    result = cli.invoke(
+        args=[
+            "tracker",
+            "create-user",
+            "newrep",
+            "--role",
+            "reporter",
+            "--unit",
+            "801001",
+            "--password",
+            "long enough",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = _user(session, "newrep")
     assert (user.role, user.unit.code) == ("reporter", "801001")
@@ -27,16 +38,30 @@ def test_create_user_makes_a_reporter_of_a_unit(cli, world, session):
 
 
 def test_create_user_prompts_for_the_password_when_not_given(cli, world, session):
-    result = cli.invoke(args=["tracker", "create-user", "fin2", "--role", "finance"],
-                        input="secret-pass\nsecret-pass\n")
+    result = cli.invoke(
+        args=["tracker", "create-user", "fin2", "--role", "finance"], input="secret-pass\nsecret-pass\n"
+    )
     assert result.exit_code == 0, result.output
     assert verify_password(_user(session, "fin2"), "secret-pass")
 
 
 def test_creating_a_user_is_audited(cli, world, session):
-    cli.invoke(args=["tracker", "create-user", "dep2", "--role", "department", "--department", "801",
-                     "--password", "long enough"])
-    entry = session.scalar(select(AuditEntry).where(AuditEntry.entity == "user", AuditEntry.action == "create"))
+    cli.invoke(
+        args=[
+            "tracker",
+            "create-user",
+            "dep2",
+            "--role",
+            "department",
+            "--department",
+            "801",
+            "--password",
+            "long enough",
+        ]
+    )
+    entry = session.scalar(
+        select(AuditEntry).where(AuditEntry.entity == "user", AuditEntry.action == "create")
+    )
     assert (entry.new_value, entry.department_code) == ("department", "801")
 
 

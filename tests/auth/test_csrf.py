@@ -19,7 +19,8 @@ def csrf_on(app):
 
 def _token(page: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'id="csrf_token"[^>]*value="([^"]+)"', page)
+        r'id="csrf_token"[^>]*value="([^"]+)"', page
+    )
     assert match, "no CSRF token on the page"
     return match.group(1)
 
@@ -38,15 +39,19 @@ def test_login_with_the_pages_token_works(client, world):
 
 def test_saving_a_report_without_a_token_is_refused(client, world):
     login_as(client, world.reporter)
-    response = client.post("/reports/801001/2023/7", data={"base_version": "0", f"i{world.count.id}.actual": "5"})
+    response = client.post(
+        "/reports/801001/2023/7", data={"base_version": "0", f"i{world.count.id}.actual": "5"}
+    )
     assert response.status_code == 400
 
 
 def test_saving_a_report_with_the_forms_token_works(client, world):
     login_as(client, world.reporter)
     token = _token(client.get("/reports/801001/2023/7").get_data(as_text=True))
-    response = client.post("/reports/801001/2023/7",
-                           data={"base_version": "0", f"i{world.count.id}.actual": "5", "csrf_token": token})
+    response = client.post(
+        "/reports/801001/2023/7",
+        data={"base_version": "0", f"i{world.count.id}.actual": "5", "csrf_token": token},
+    )
     assert response.status_code == 302
 
 
@@ -56,7 +61,10 @@ def test_the_lamp_endpoint_needs_the_token_in_a_header(client, world):
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
     body = {"indicator_id": world.count.id, "values": {"actual": "5"}}
     assert client.post("/reports/801001/2023/7/lamp", json=body).status_code == 400
-    assert client.post("/reports/801001/2023/7/lamp", json=body, headers={"X-CSRFToken": token}).status_code == 200
+    assert (
+        client.post("/reports/801001/2023/7/lamp", json=body, headers={"X-CSRFToken": token}).status_code
+        == 200
+    )
 
 
 def test_logout_without_a_token_is_refused(client, world):

@@ -76,8 +76,10 @@ def test_changing_the_password_logs_out_other_sessions_but_not_this_one(app, wor
     here, elsewhere = app.test_client(), app.test_client()
     _login(elsewhere, "r801001")
     login_as(here, world.reporter)
-    response = here.post("/account", data={"old_password": PASSWORD, "new_password": "a-new-password",
-                                           "confirm": "a-new-password"})
+    response = here.post(
+        "/account",
+        data={"old_password": PASSWORD, "new_password": "a-new-password", "confirm": "a-new-password"},
+    )
     assert response.status_code == 302
     assert here.get("/").status_code == 200
     assert elsewhere.get("/").status_code == 302
@@ -87,9 +89,15 @@ def test_changing_the_password_logs_out_other_sessions_but_not_this_one(app, wor
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"old_password": "wrong", "new_password": "a-new-password", "confirm": "a-new-password"}, "原密码不正确"),
+        (
+            {"old_password": "wrong", "new_password": "a-new-password", "confirm": "a-new-password"},
+            "原密码不正确",
+        ),
         ({"old_password": PASSWORD, "new_password": "short", "confirm": "short"}, "密码至少 8 个字符"),
-        ({"old_password": PASSWORD, "new_password": "a-new-password", "confirm": "other-one"}, "两次输入的新密码不一致"),
+        (
+            {"old_password": PASSWORD, "new_password": "a-new-password", "confirm": "other-one"},
+            "两次输入的新密码不一致",
+        ),
     ],
 )
 def test_a_bad_password_change_is_refused(client, world, form, message):
@@ -103,9 +111,13 @@ def test_the_password_change_is_audited_without_the_password(client, world, sess
     from tracker.reporting.models import AuditEntry
 
     login_as(client, world.reporter)
-    client.post("/account", data={"old_password": PASSWORD, "new_password": "a-new-password",
-                                  "confirm": "a-new-password"})
-    entry = session.scalar(select(AuditEntry).where(AuditEntry.entity == "user", AuditEntry.field == "password"))
+    client.post(
+        "/account",
+        data={"old_password": PASSWORD, "new_password": "a-new-password", "confirm": "a-new-password"},
+    )
+    entry = session.scalar(
+        select(AuditEntry).where(AuditEntry.entity == "user", AuditEntry.field == "password")
+    )
     assert entry.username == "r801001" and entry.new_value == "***"
 
 
@@ -133,7 +145,10 @@ def test_next_never_leaves_the_site(client, world, target):
 
 
 def test_next_returns_to_the_page_asked_for(client, world):
-    assert _login(client, "r801001", next="/reports/801001/2023/7").headers["Location"] == "/reports/801001/2023/7"
+    assert (
+        _login(client, "r801001", next="/reports/801001/2023/7").headers["Location"]
+        == "/reports/801001/2023/7"
+    )
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(client, world):

@@ -13,8 +13,12 @@ from tracker.extensions import limiter
 def limited_client(database_url):
     """An app with rate limiting on (the test config switches it off), over the same database."""
     previous = limiter.enabled
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, RATELIMIT_ENABLED=True,
-                     LOGIN_RATE_LIMIT="3 per minute")
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="3 per minute",
+    )
     limiter.reset()
     with app.app_context():
         yield app.test_client()

@@ -20,8 +20,14 @@ from tracker import create_app
 from tracker.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 OUTPUT = Path(__file__).resolve().parent.parent.parent / "test-output" / "browser"
 DEMO_PASSWORD = "tracker-demo"
 
@@ -53,8 +59,13 @@ class LiveServer:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     files = tmp_path_factory.mktemp("live")
     url, drop = new_database_url(files)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=True,
-                     UPLOAD_DIR=str(files / "uploads"), REPORT_DIR=str(files / "reports"))
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url,
+        WTF_CSRF_ENABLED=True,
+        UPLOAD_DIR=str(files / "uploads"),
+        REPORT_DIR=str(files / "reports"),
+    )
     from tracker.targets.demo import load_demo
 
     with app.app_context():

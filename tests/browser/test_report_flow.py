@@ -33,7 +33,8 @@ def _fill_everything_green(page) -> None:
             row.locator(f'select[name="i{indicator}.actual"]').select_option("达成")
         elif row.locator(f'input[name="i{indicator}.actual"]').count():
             row.locator(f'input[name="i{indicator}.actual"]').fill(
-                _green_value(comparator, row.get_attribute("data-low")))
+                _green_value(comparator, row.get_attribute("data-low"))
+            )
 
 
 def _row(page, name: str):

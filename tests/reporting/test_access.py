@@ -11,7 +11,15 @@ from tests.conftest import login_as
 from tracker.reporting import evidence, services
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-ROLES = ("reporter", "sibling_reporter", "foreign_reporter", "department", "foreign_department", "finance", "admin")
+ROLES = (
+    "reporter",
+    "sibling_reporter",
+    "foreign_reporter",
+    "department",
+    "foreign_department",
+    "finance",
+    "admin",
+)
 READ_UNIT = dict(zip(ROLES, (200, 404, 404, 200, 404, 200, 200), strict=True))
 READ_DEPARTMENT_WHOLE = dict(zip(ROLES, (404, 404, 404, 200, 404, 200, 200), strict=True))
 
@@ -19,7 +27,11 @@ READ_DEPARTMENT_WHOLE = dict(zip(ROLES, (404, 404, 404, 200, 404, 200, 200), str
 @pytest.fixture
 def setup(world):
     item = evidence.add_evidence(world.reporter, world.unit.code, 2023, 6, io.BytesIO(PDF), "佐证.pdf")
-    values = {world.count.id: {"actual": "70"}, world.rate.id: {"actual": "95"}, world.quality.id: {"actual": "达成"}}
+    values = {
+        world.count.id: {"actual": "70"},
+        world.rate.id: {"actual": "95"},
+        world.quality.id: {"actual": "达成"},
+    }
     report = services.submit_report(world.reporter, world.unit.code, 2023, 5, 0, values)
     approved = services.submit_report(world.reporter, world.unit.code, 2023, 4, 0, values)
     services.approve_report(world.department_user, world.unit.code, 2023, 4, approved.version)
@@ -33,36 +45,103 @@ def _urls(world, setup):
         "GET department form": ("get", f"/reports/department/{dept}/2023/7", None, READ_DEPARTMENT_WHOLE),
         "GET project": ("get", f"/projects/2023/{world.project.code}", None, READ_UNIT),
         "GET evidence": ("get", f"/evidence/{setup['evidence']}", None, READ_UNIT),
-        "POST lamp": ("post_json", f"/reports/{unit}/2023/7/lamp",
-                      {"indicator_id": world.count.id, "values": {"actual": "1"}}, READ_UNIT),
-        "POST save": ("post", f"/reports/{unit}/2023/7", {"base_version": "0", f"i{world.count.id}.actual": "5"},
-                      dict(zip(ROLES, (302, 404, 404, 302, 404, 403, 403), strict=True))),
-        "POST department save": ("post", f"/reports/department/{dept}/2023/7",
-                                 {"base_version": "0", f"i{world.department_indicator.id}.actual": "5"},
-                                 dict(zip(ROLES, (404, 404, 404, 302, 404, 403, 403), strict=True))),
-        "POST evidence": ("post_file", f"/reports/{unit}/2023/7/evidence", None,
-                          dict(zip(ROLES, (302, 404, 404, 302, 404, 403, 403), strict=True))),
-        "POST approve": ("post", f"/reports/{unit}/2023/5/approve", {"base_version": str(setup["version"])},
-                         dict(zip(ROLES, (403, 404, 404, 302, 404, 403, 403), strict=True))),
-        "POST return": ("post", f"/reports/{unit}/2023/5/return",
-                        {"base_version": str(setup["version"]), "reason": "请补充"},
-                        dict(zip(ROLES, (403, 404, 404, 302, 404, 403, 403), strict=True))),
-        "POST unlock": ("post", f"/reports/{unit}/2023/4/unlock", {"base_version": str(setup["approved_version"])},
-                        dict(zip(ROLES, (403, 404, 404, 403, 404, 302, 403), strict=True))),
+        "POST lamp": (
+            "post_json",
+            f"/reports/{unit}/2023/7/lamp",
+            {"indicator_id": world.count.id, "values": {"actual": "1"}},
+            READ_UNIT,
+        ),
+        "POST save": (
+            "post",
+            f"/reports/{unit}/2023/7",
+            {"base_version": "0", f"i{world.count.id}.actual": "5"},
+            dict(zip(ROLES, (302, 404, 404, 302, 404, 403, 403), strict=True)),
+        ),
+        "POST department save": (
+            "post",
+            f"/reports/department/{dept}/2023/7",
+            {"base_version": "0", f"i{world.department_indicator.id}.actual": "5"},
+            dict(zip(ROLES, (404, 404, 404, 302, 404, 403, 403), strict=True)),
+        ),
+        "POST evidence": (
+            "post_file",
+            f"/reports/{unit}/2023/7/evidence",
+            None,
+            dict(zip(ROLES, (302, 404, 404, 302, 404, 403, 403), strict=True)),
+        ),
+        "POST approve": (
+            "post",
+            f"/reports/{unit}/2023/5/approve",
+            {"base_version": str(setup["version"])},
+            dict(zip(ROLES, (403, 404, 404, 302, 404, 403, 403), strict=True)),
+        ),
+        "POST return": (
+            "post",
+            f"/reports/{unit}/2023/5/return",
+            {"base_version": str(setup["version"]), "reason": "请补充"},
+            dict(zip(ROLES, (403, 404, 404, 302, 404, 403, 403), strict=True)),
+        ),
+        "POST unlock": (
+            "post",
+            f"/reports/{unit}/2023/4/unlock",
+            {"base_version": str(setup["approved_version"])},
+            dict(zip(ROLES, (403, 404, 404, 403, 404, 302, 403), strict=True)),
+        ),
         "GET home": ("get", "/", None, dict.fromkeys(ROLES, 200)),
-        "GET review": ("get", "/review", None, dict(zip(ROLES, (403, 403, 403, 200, 200, 200, 403), strict=True))),
-        "GET audit": ("get", "/audit", None, dict(zip(ROLES, (403, 403, 403, 200, 200, 200, 200), strict=True))),
-        "GET audit of a unit": ("get", f"/audit?unit={unit}", None,
-                                dict(zip(ROLES, (403, 403, 403, 200, 404, 200, 200), strict=True))),
-        "GET imports": ("get", "/imports", None, dict(zip(ROLES, (403, 403, 403, 200, 200, 403, 403), strict=True))),
-        "GET deadlines": ("get", "/deadlines", None, dict(zip(ROLES, (403, 403, 403, 403, 403, 200, 403), strict=True))),
+        "GET review": (
+            "get",
+            "/review",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 200, 200, 200, 403), strict=True)),
+        ),
+        "GET audit": (
+            "get",
+            "/audit",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 200, 200, 200, 200), strict=True)),
+        ),
+        "GET audit of a unit": (
+            "get",
+            f"/audit?unit={unit}",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 200, 404, 200, 200), strict=True)),
+        ),
+        "GET imports": (
+            "get",
+            "/imports",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 200, 200, 403, 403), strict=True)),
+        ),
+        "GET deadlines": (
+            "get",
+            "/deadlines",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 403, 403, 200, 403), strict=True)),
+        ),
         "GET account": ("get", "/account", None, dict.fromkeys(ROLES, 200)),
     }
 
 
-ROUTES = ("GET form", "GET department form", "GET project", "GET evidence", "POST lamp", "POST save",
-          "POST department save", "POST evidence", "POST approve", "POST return", "POST unlock", "GET home",
-          "GET review", "GET audit", "GET audit of a unit", "GET imports", "GET deadlines", "GET account")
+ROUTES = (
+    "GET form",
+    "GET department form",
+    "GET project",
+    "GET evidence",
+    "POST lamp",
+    "POST save",
+    "POST department save",
+    "POST evidence",
+    "POST approve",
+    "POST return",
+    "POST unlock",
+    "GET home",
+    "GET review",
+    "GET audit",
+    "GET audit of a unit",
+    "GET imports",
+    "GET deadlines",
+    "GET account",
+)
 
 
 def _call(client, method, url, body):

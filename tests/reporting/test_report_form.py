@@ -12,14 +12,27 @@ from tracker.reporting.models import IndicatorActual, MonthlyReport
 
 
 def _report(session, world, month=7, unit=None):
-    return session.scalar(select(MonthlyReport).where(
-        MonthlyReport.scope_key == f"unit:{(unit or world.unit).code}", MonthlyReport.month == month))
+    return session.scalar(
+        select(MonthlyReport).where(
+            MonthlyReport.scope_key == f"unit:{(unit or world.unit).code}", MonthlyReport.month == month
+        )
+    )
 
 
 def test_form_lists_every_indicator_with_target_unit_and_mode(client, world):
     login_as(client, world.reporter)
     page = client.get(report_url(world)).get_data(as_text=True)
-    for text in ("窗口服务", "办件数量", "≥120件", "群众满意度", "服务水平提升", "累计型", "水平型", "定性", "产出指标"):
+    for text in (
+        "窗口服务",
+        "办件数量",
+        "≥120件",
+        "群众满意度",
+        "服务水平提升",
+        "累计型",
+        "水平型",
+        "定性",
+        "产出指标",
+    ):
         assert text in page
     assert f'name="i{world.count.id}.actual"' in page
     assert 'name="base_version" value="0"' in page
@@ -27,9 +40,16 @@ def test_form_lists_every_indicator_with_target_unit_and_mode(client, world):
 
 def test_saving_a_draft_stores_the_values(client, world, session):
     login_as(client, world.reporter)
-    response = client.post(report_url(world), data=form(
-        {world.count: {"actual": "70", "forecast": "120", "likelihood": "确定能"},
-         world.quality: {"actual": "达成"}}, 0))
+    response = client.post(
+        report_url(world),
+        data=form(
+            {
+                world.count: {"actual": "70", "forecast": "120", "likelihood": "确定能"},
+                world.quality: {"actual": "达成"},
+            },
+            0,
+        ),
+    )
     assert response.status_code == 302
     report = _report(session, world)
     assert report.status == "draft"
@@ -43,8 +63,10 @@ def test_a_bad_number_shows_a_chinese_error_and_keeps_everything_typed(client, w
     login_as(client, world.reporter)
     client.post(report_url(world), data=form({world.count: {"actual": "50"}}, 0))
     version = _report(session, world).version
-    response = client.post(report_url(world), data=form(
-        {world.count: {"actual": "80"}, world.rate: {"actual": "九十五"}}, version))
+    response = client.post(
+        report_url(world),
+        data=form({world.count: {"actual": "80"}, world.rate: {"actual": "九十五"}}, version),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "“九十五”不是有效数字" in page
@@ -55,7 +77,9 @@ def test_a_bad_number_shows_a_chinese_error_and_keeps_everything_typed(client, w
 
 def test_a_rate_above_100_percent_is_refused(client, world):
     login_as(client, world.reporter)
-    page = client.post(report_url(world), data=form({world.rate: {"actual": "120"}}, 0)).get_data(as_text=True)
+    page = client.post(report_url(world), data=form({world.rate: {"actual": "120"}}, 0)).get_data(
+        as_text=True
+    )
     assert "比率应在 0 到 100 之间" in page
 
 
@@ -63,9 +87,9 @@ def test_a_lagging_value_turns_the_lamp_red_and_shows_the_cause_fields(client, w
     login_as(client, world.reporter)
     client.post(report_url(world), data=form({world.count: {"actual": "10"}}, 0))
     page = client.get(report_url(world)).get_data(as_text=True)
-    row = page[page.index(f'data-indicator-id="{world.count.id}"'):]
+    row = page[page.index(f'data-indicator-id="{world.count.id}"') :]
     assert 'class="lamp red"' in row[: row.index("</tr>")]
-    cause_row = page[page.index(f'data-cause-for="{world.count.id}"') - 40:]
+    cause_row = page[page.index(f'data-cause-for="{world.count.id}"') - 40 :]
     assert "hidden" not in cause_row[: cause_row.index(">")]
 
 
@@ -74,7 +98,7 @@ def test_a_green_value_keeps_the_cause_fields_hidden(client, world):
     client.post(report_url(world), data=form({world.count: {"actual": "70"}}, 0))
     page = client.get(report_url(world)).get_data(as_text=True)
     start = page.index(f'data-cause-for="{world.count.id}"')
-    assert "cause-row hidden" in page[start - 60: start]
+    assert "cause-row hidden" in page[start - 60 : start]
 
 
 def test_the_lamp_endpoint_judges_typed_values_with_the_monitoring_rule(client, world):
@@ -82,8 +106,9 @@ def test_the_lamp_endpoint_judges_typed_values_with_the_monitoring_rule(client, 
     url = report_url(world) + "/lamp"
     red = client.post(url, json={"indicator_id": world.count.id, "values": {"actual": "10"}}).get_json()
     green = client.post(url, json={"indicator_id": world.count.id, "values": {"actual": "70"}}).get_json()
-    capped = client.post(url, json={"indicator_id": world.count.id,
-                                    "values": {"actual": "70", "likelihood": "有可能"}}).get_json()
+    capped = client.post(
+        url, json={"indicator_id": world.count.id, "values": {"actual": "70", "likelihood": "有可能"}}
+    ).get_json()
     assert (red["status"], red["needs_cause"]) == ("red", True)
     assert (green["status"], green["needs_cause"]) == ("green", False)
     assert capped["status"] == "yellow"
@@ -91,17 +116,23 @@ def test_the_lamp_endpoint_judges_typed_values_with_the_monitoring_rule(client, 
 
 def test_the_lamp_endpoint_reports_bad_numbers_instead_of_a_lamp(client, world):
     login_as(client, world.reporter)
-    result = client.post(report_url(world) + "/lamp",
-                         json={"indicator_id": world.count.id, "values": {"actual": "abc"}}).get_json()
+    result = client.post(
+        report_url(world) + "/lamp", json={"indicator_id": world.count.id, "values": {"actual": "abc"}}
+    ).get_json()
     assert result["status"] is None
     assert "不是有效数字" in result["errors"]["actual"][0]
 
 
 def test_submitting_without_a_cause_for_a_red_indicator_is_refused_per_field(client, world, session):
     login_as(client, world.reporter)
-    response = client.post(report_url(world), data=form(
-        {world.count: {"actual": "10"}, world.rate: {"actual": "95"}, world.quality: {"actual": "达成"}},
-        0, action="submit"))
+    response = client.post(
+        report_url(world),
+        data=form(
+            {world.count: {"actual": "10"}, world.rate: {"actual": "95"}, world.quality: {"actual": "达成"}},
+            0,
+            action="submit",
+        ),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "黄灯/红灯指标须选择偏差原因类别" in page
@@ -111,10 +142,23 @@ def test_submitting_without_a_cause_for_a_red_indicator_is_refused_per_field(cli
 
 def test_a_complete_report_with_causes_is_submitted(client, world, session):
     login_as(client, world.reporter)
-    response = client.post(report_url(world), data=form(
-        {world.count: {"actual": "10", "deviation_category": "人员保障", "deviation_cause": "窗口人员不足",
-                       "corrective_measure": "增派人员"},
-         world.rate: {"actual": "95"}, world.quality: {"actual": "达成"}}, 0, action="submit"))
+    response = client.post(
+        report_url(world),
+        data=form(
+            {
+                world.count: {
+                    "actual": "10",
+                    "deviation_category": "人员保障",
+                    "deviation_cause": "窗口人员不足",
+                    "corrective_measure": "增派人员",
+                },
+                world.rate: {"actual": "95"},
+                world.quality: {"actual": "达成"},
+            },
+            0,
+            action="submit",
+        ),
+    )
     assert response.status_code == 302
     report = _report(session, world)
     assert report.status == "submitted"
@@ -123,8 +167,9 @@ def test_a_complete_report_with_causes_is_submitted(client, world, session):
 
 def test_submitting_with_an_indicator_left_empty_names_it(client, world):
     login_as(client, world.reporter)
-    page = client.post(report_url(world), data=form({world.count: {"actual": "70"}}, 0, action="submit")
-                       ).get_data(as_text=True)
+    page = client.post(
+        report_url(world), data=form({world.count: {"actual": "70"}}, 0, action="submit")
+    ).get_data(as_text=True)
     assert "请填写实际完成值" in page and "请选择完成情况" in page
 
 
@@ -147,16 +192,21 @@ def test_an_unknown_field_of_an_indicator_is_refused(client, world):
 def test_an_indicator_of_another_unit_cannot_be_written_through_this_form(client, world, session):
     login_as(client, world.reporter)
     foreign_indicator = world.foreign_project.indicators[0]
-    response = client.post(report_url(world), data={"base_version": "0", f"i{foreign_indicator.id}.actual": "5"})
+    response = client.post(
+        report_url(world), data={"base_version": "0", f"i{foreign_indicator.id}.actual": "5"}
+    )
     assert response.status_code == 422
-    assert session.scalar(select(IndicatorActual).where(IndicatorActual.indicator_id == foreign_indicator.id)) is None
+    assert (
+        session.scalar(select(IndicatorActual).where(IndicatorActual.indicator_id == foreign_indicator.id))
+        is None
+    )
 
 
 def test_last_months_value_is_shown(client, world):
     login_as(client, world.reporter)
     client.post(report_url(world, month=6), data=form({world.count: {"actual": "58.5"}}, 0))
     page = client.get(report_url(world)).get_data(as_text=True)
-    row = page[page.index(f'data-indicator-id="{world.count.id}"'):]
+    row = page[page.index(f'data-indicator-id="{world.count.id}"') :]
     assert '<td class="num prev">58.5</td>' in row[: row.index("</tr>")]
 
 

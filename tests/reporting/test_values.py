@@ -8,7 +8,11 @@ import pytest
 
 from tracker.reporting.values import NumberError, parse_number, parse_row
 
-BANDS = {"达成": (Decimal(80), Decimal(100)), "部分达成": (Decimal(60), Decimal(80)), "未达成": (Decimal(0), Decimal(60))}
+BANDS = {
+    "达成": (Decimal(80), Decimal(100)),
+    "部分达成": (Decimal(60), Decimal(80)),
+    "未达成": (Decimal(0), Decimal(60)),
+}
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,11 @@ COMPLETE = "complete"
 
 
 def _complete(world):
-    return {world.count.id: {"actual": "70"}, world.rate.id: {"actual": "95"}, world.quality.id: {"actual": "达成"}}
+    return {
+        world.count.id: {"actual": "70"},
+        world.rate.id: {"actual": "95"},
+        world.quality.id: {"actual": "达成"},
+    }
 
 
 def _submitted(world, month=7) -> MonthlyReport:
@@ -27,8 +31,11 @@ def _submitted(world, month=7) -> MonthlyReport:
 
 def _version(session, world, month=7) -> int:
     session.expire_all()
-    return session.scalar(select(MonthlyReport.version).where(
-        MonthlyReport.scope_key == f"unit:{world.unit.code}", MonthlyReport.month == month))
+    return session.scalar(
+        select(MonthlyReport.version).where(
+            MonthlyReport.scope_key == f"unit:{world.unit.code}", MonthlyReport.month == month
+        )
+    )
 
 
 def test_the_department_approves_a_submitted_report_and_it_is_locked(world, session):
@@ -36,15 +43,18 @@ def test_the_department_approves_a_submitted_report_and_it_is_locked(world, sess
     services.approve_report(world.department_user, world.unit.code, 2023, 7, report.version)
     assert report.status == "approved" and report.approved_by_id == world.department_user.id
     with pytest.raises(services.InvalidState, match="已锁定"):
-        services.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "1"}},
-                             report.version)
+        services.save_report(
+            world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "1"}}, report.version
+        )
 
 
 def test_a_returned_report_is_a_draft_again_with_the_reason_shown_to_the_reporter(client, world, session):
     report = _submitted(world)
     login_as(client, world.department_user)
-    response = client.post(report_url(world) + "/return",
-                           data={"base_version": str(report.version), "reason": "满意度数据请附调查表"})
+    response = client.post(
+        report_url(world) + "/return",
+        data={"base_version": str(report.version), "reason": "满意度数据请附调查表"},
+    )
     assert response.status_code == 302
     login_as(client, world.reporter)
     page = client.get(report_url(world)).get_data(as_text=True)
@@ -74,12 +84,16 @@ def test_only_the_units_department_may_approve(world, who):
 
 def test_a_department_report_is_reviewed_by_finance(world):
     values = {world.department_indicator.id: {"actual": "7"}}
-    report = services.submit_report(world.department_user, None, 2023, 7, 0, values,
-                                    department_code=world.department.code)
+    report = services.submit_report(
+        world.department_user, None, 2023, 7, 0, values, department_code=world.department.code
+    )
     with pytest.raises(Forbidden):
-        services.approve_report(world.department_user, None, 2023, 7, report.version,
-                                department_code=world.department.code)
-    services.approve_report(world.finance, None, 2023, 7, report.version, department_code=world.department.code)
+        services.approve_report(
+            world.department_user, None, 2023, 7, report.version, department_code=world.department.code
+        )
+    services.approve_report(
+        world.finance, None, 2023, 7, report.version, department_code=world.department.code
+    )
     assert report.status == "approved"
 
 
@@ -90,12 +104,15 @@ def test_only_finance_unlocks_an_approved_month(world):
         services.unlock_report(world.department_user, world.unit.code, 2023, 7, report.version)
     services.unlock_report(world.finance, world.unit.code, 2023, 7, report.version)
     assert report.status == "draft"
-    services.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "71"}},
-                         report.version)
+    services.save_report(
+        world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "71"}}, report.version
+    )
 
 
 def test_a_stale_save_is_refused_with_who_changed_the_report(client, world, session):
-    services.save_report(world.department_user, world.unit.code, 2023, 7, {world.count.id: {"actual": "60"}}, 0)
+    services.save_report(
+        world.department_user, world.unit.code, 2023, 7, {world.count.id: {"actual": "60"}}, 0
+    )
     login_as(client, world.reporter)
     # The reporter's page was loaded before the department user's save: version 0.
     response = client.post(report_url(world), data=form({world.count: {"actual": "65"}}, 0))
@@ -108,11 +125,17 @@ def test_a_stale_save_is_refused_with_who_changed_the_report(client, world, sess
 
 
 def test_two_saves_from_the_same_version_conflict_in_the_service(world):
-    report = services.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "1"}}, 0)
+    report = services.save_report(
+        world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "1"}}, 0
+    )
     start = report.version
-    services.save_report(world.department_user, world.unit.code, 2023, 7, {world.count.id: {"actual": "2"}}, start)
+    services.save_report(
+        world.department_user, world.unit.code, 2023, 7, {world.count.id: {"actual": "2"}}, start
+    )
     with pytest.raises(services.Conflict) as caught:
-        services.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "3"}}, start)
+        services.save_report(
+            world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "3"}}, start
+        )
     assert caught.value.changed_by == "d801"
 
 
@@ -158,7 +181,7 @@ def test_an_overdue_month_is_flagged_on_the_form_and_home(client, world):
         form_page = client.get(report_url(world)).get_data(as_text=True)
         home = client.get("/?year=2023").get_data(as_text=True)
     assert "已逾期" in form_page
-    july = home[home.index('data-month="7"') - 30:]
+    july = home[home.index('data-month="7"') - 30 :]
     assert "cell-overdue" in july[:60]
-    june_to_august = home[home.index('data-month="8"') - 30:]
+    june_to_august = home[home.index('data-month="8"') - 30 :]
     assert "cell-overdue" not in june_to_august[:60]

@@ -66,19 +66,56 @@ def build_world() -> World:
     project = ProjectFactory(unit=unit, code="41080023000000090001", name="窗口服务")
     foreign_project = ProjectFactory(unit=foreign, code="41080023000000090002", name="外部门项目")
     count = IndicatorFactory(project=project, name="办件数量", target="≥120件", mode="cumulative", position=1)
-    rate = IndicatorFactory(project=project, level1="满意度指标", level2="服务对象满意度指标", name="群众满意度",
-                            target="≥90%", mode="level", position=2)
-    quality = IndicatorFactory(project=project, level1="效益指标", level2="社会效益指标", name="服务水平提升",
-                               target="明显", mode="qualitative", position=3)
+    rate = IndicatorFactory(
+        project=project,
+        level1="满意度指标",
+        level2="服务对象满意度指标",
+        name="群众满意度",
+        target="≥90%",
+        mode="level",
+        position=2,
+    )
+    quality = IndicatorFactory(
+        project=project,
+        level1="效益指标",
+        level2="社会效益指标",
+        name="服务水平提升",
+        target="明显",
+        mode="qualitative",
+        position=3,
+    )
     IndicatorFactory(project=foreign_project, name="外部指标", target="≥10个", mode="cumulative")
-    department_indicator = IndicatorFactory(project=None, department=department, name="重点工作完成数",
-                                            target="≥12项", mode="cumulative", position=1)
-    computed = IndicatorFactory(project=None, department=department, level1="产出指标", name="预算执行率",
-                                target="≥95%", mode="budget", computed_metric="预算执行率", position=2)
+    department_indicator = IndicatorFactory(
+        project=None,
+        department=department,
+        name="重点工作完成数",
+        target="≥12项",
+        mode="cumulative",
+        position=1,
+    )
+    computed = IndicatorFactory(
+        project=None,
+        department=department,
+        level1="产出指标",
+        name="预算执行率",
+        target="≥95%",
+        mode="budget",
+        computed_metric="预算执行率",
+        position=2,
+    )
     world = World(
-        department=department, other_department=other, unit=unit, sibling=sibling, foreign_unit=foreign,
-        project=project, foreign_project=foreign_project, count=count, rate=rate, quality=quality,
-        department_indicator=department_indicator, computed=computed,
+        department=department,
+        other_department=other,
+        unit=unit,
+        sibling=sibling,
+        foreign_unit=foreign,
+        project=project,
+        foreign_project=foreign_project,
+        count=count,
+        rate=rate,
+        quality=quality,
+        department_indicator=department_indicator,
+        computed=computed,
         reporter=user("r801001", "reporter", unit=unit),
         sibling_reporter=user("r801002", "reporter", unit=sibling),
         foreign_reporter=user("r802001", "reporter", unit=foreign),

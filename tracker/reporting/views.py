@@ -25,14 +25,29 @@ bp = Blueprint("reporting", __name__)
 #: Form keys that are not indicator values; anything else not matching ``i<id>.<field>`` is refused.
 _CONTROL_KEYS = {"csrf_token", "base_version", "action", "reason"}
 _FIELD_KEY = re.compile(r"^i(\d+)\.([a-z_]+)$")
+
+
 def N_(text: str) -> str:
     """Marks a message for ``pybabel extract -k N_``; translated with ``_()`` where it is shown."""
     return text
 
 
 #: Labels kept as plain Chinese in services, listed here so the catalog has them.
-_CATALOG = (N_("草稿"), N_("已提交"), N_("已审核"), N_("累计型"), N_("水平型"), N_("上限型"), N_("定性"),
-            N_("预算执行"), N_("绩效目标"), N_("项目预算"), N_("支出"), N_("部门预算"), N_("实际完成值"))
+_CATALOG = (
+    N_("草稿"),
+    N_("已提交"),
+    N_("已审核"),
+    N_("累计型"),
+    N_("水平型"),
+    N_("上限型"),
+    N_("定性"),
+    N_("预算执行"),
+    N_("绩效目标"),
+    N_("项目预算"),
+    N_("支出"),
+    N_("部门预算"),
+    N_("实际完成值"),
+)
 MODE_LABELS = {
     "cumulative": "累计型",
     "level": "水平型",

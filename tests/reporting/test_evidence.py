@@ -1,0 +1,100 @@
+"""Evidence files: checked by content, stored outside the web root, served only to those allowed."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import login_as
+from tracker.reporting.models import Evidence
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _docx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    return buffer.getvalue()
+
+
+def _upload(client, world, content: bytes, name: str, month: int = 7):
+    return client.post(
+        f"/reports/{world.unit.code}/2023/{month}/evidence",
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize(("content", "name"), [(PDF, "清单.pdf"), (PNG, "photo.PNG"), (_docx(), "说明.docx")])
+def test_allowed_files_are_stored_outside_the_web_root(client, world, session, app, content, name):
+    login_as(client, world.reporter)
+    assert _upload(client, world, content, name).status_code == 302
+    item = session.query(Evidence).one()
+    stored = Path(app.config["UPLOAD_DIR"]) / "evidence" / item.stored_name
+    assert stored.read_bytes() == content
+    assert not stored.resolve().is_relative_to(Path(app.static_folder).resolve())
+    assert item.filename == name and item.size == len(content)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"just some text", "renamed.pdf", "文件内容与扩展名 .pdf 不符"),
+        (PDF, "script.exe", "只接受 PDF、PNG、JPG、DOCX、XLSX 文件"),
+        (PNG, "image.pdf", "文件内容与扩展名 .pdf 不符"),
+        (b"PK\x03\x04broken", "file.docx", "文件内容与扩展名 .docx 不符"),
+        (b"", "empty.pdf", "文件为空"),
+    ],
+)
+def test_files_whose_content_is_not_allowed_are_refused(client, world, session, content, name, message):
+    login_as(client, world.reporter)
+    response = _upload(client, world, content, name)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert session.query(Evidence).count() == 0
+
+
+def test_files_over_the_size_limit_are_refused(client, world, app):
+    login_as(client, world.reporter)
+    app.config["EVIDENCE_MAX_BYTES"] = 1024
+    try:
+        response = _upload(client, world, PDF + b"0" * 2048, "big.pdf")
+    finally:
+        del app.config["EVIDENCE_MAX_BYTES"]
+    assert "文件超过" in response.get_data(as_text=True)
+
+
+def test_the_file_is_served_to_the_department_and_not_to_a_foreign_unit(client, world, session):
+    login_as(client, world.reporter)
+    _upload(client, world, PDF, "清单.pdf")
+    item = session.query(Evidence).one()
+    login_as(client, world.department_user)
+    response = client.get(f"/evidence/{item.id}")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    login_as(client, world.foreign_reporter)
+    assert client.get(f"/evidence/{item.id}").status_code == 404
+
+
+def test_the_uploaders_path_never_reaches_the_stored_name(client, world, session):
+    login_as(client, world.reporter)
+    _upload(client, world, PDF, "../../etc/passwd.pdf")
+    item = session.query(Evidence).one()
+    assert item.filename == "passwd.pdf" and "/" not in item.stored_name
+
+
+def test_evidence_is_listed_on_the_form_and_can_be_deleted_while_draft(client, world, session, app):
+    login_as(client, world.reporter)
+    _upload(client, world, PDF, "清单.pdf")
+    item = session.query(Evidence).one()
+    assert "清单.pdf" in client.get(f"/reports/{world.unit.code}/2023/7").get_data(as_text=True)
+    stored = Path(app.config["UPLOAD_DIR"]) / "evidence" / item.stored_name
+    assert client.post(f"/evidence/{item.id}/delete").status_code == 302
+    assert session.query(Evidence).count() == 0 and not stored.exists()
