@@ -26,6 +26,7 @@ def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> i
 
 
 def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
+    # Columns of the first row: callers pass rows of one shape (missing keys are NULL).
     columns = [c for c in table.c if c.name in rows[0]]
     names = [c.name for c in columns]
     is_json = [isinstance(c.type, JSON) for c in columns]
@@ -36,7 +37,9 @@ def _copy(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
         for row in rows:
             copy.write_row(
                 [
-                    json.dumps(row[name], ensure_ascii=False) if js and row[name] is not None else row[name]
+                    json.dumps(row[name], ensure_ascii=False)
+                    if js and row.get(name) is not None
+                    else row.get(name)
                     for name, js in zip(names, is_json, strict=True)
                 ]
             )

@@ -38,6 +38,7 @@ __all__ = [
 #: Reports whose actuals count: submitted (the unit has signed them) and approved. Drafts do not.
 COUNTED_STATUSES = ("submitted", "approved")
 ZERO = Decimal(0)
+_MODES = {m.value: m for m in Mode}
 _QUOTES = re.compile(r"[\"“”'‘’「」『』\s]")
 
 
@@ -83,11 +84,11 @@ def load_inputs(
     projects = select(
         Project.id, Project.code, Project.name, Project.department_id, Project.initial_budget, Project.unit_id
     ).where(Project.year == year, by_department)
-    for row in conn.execute(projects.order_by(Project.department_id, Project.unit_id, Project.code)):
+    for row in conn.execute(projects.order_by(Project.department_id, Project.unit_id, Project.code)).all():
         inputs.projects[row.department_id].append(row)
 
     units = select(Unit.id, Unit.code).where(Unit.department_id.in_(ids))
-    inputs.units = {row.id: row.code for row in conn.execute(units)}
+    inputs.units = {row.id: row.code for row in conn.execute(units).all()}
 
     indicators = select(
         Indicator.id,
@@ -106,7 +107,9 @@ def load_inputs(
         Indicator.computed_metric,
         Indicator.weight,
     ).where(Indicator.year == year, Indicator.department_id.in_(ids))
-    for ind in conn.execute(indicators.order_by(Indicator.department_id, Indicator.position, Indicator.id)):
+    for ind in conn.execute(
+        indicators.order_by(Indicator.department_id, Indicator.position, Indicator.id)
+    ).all():
         inputs.indicators[ind.department_id].append(ind)
 
     actuals = (
@@ -130,7 +133,7 @@ def load_inputs(
             MonthlyReport.status.in_(COUNTED_STATUSES),
         )
     )
-    inputs.actuals = {row.indicator_id: row for row in conn.execute(actuals)}
+    inputs.actuals = {row.indicator_id: row for row in conn.execute(actuals).all()}
 
     reports = select(MonthlyReport.department_id, MonthlyReport.unit_id, MonthlyReport.status).where(
         MonthlyReport.year == year, MonthlyReport.month == month, MonthlyReport.department_id.in_(ids)
@@ -293,7 +296,7 @@ def evaluate_monitoring(inputs: Inputs, pack: RulePack) -> Iterable[DepartmentRe
                 value = _pct(metrics.get(metric))
                 grade = forecast = forecast_grade = likelihood = None
             else:
-                mode = Mode(ind.mode_override or ind.mode)
+                mode = _MODES[ind.mode_override or ind.mode]
                 needs_department_report |= ind.project_id is None
                 if actual_row is None:
                     value = grade = forecast = forecast_grade = likelihood = None

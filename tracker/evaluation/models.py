@@ -45,7 +45,9 @@ class ProjectResult(db.Model):
     __tablename__ = "project_result"
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_run.id", ondelete="CASCADE"), index=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    # No foreign key to project (nor indicator below): a result is a snapshot that carries its own
+    # names and targets, and at province scale each checked key costs a trigger per inserted row.
+    project_id: Mapped[int]
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(300))
     unit_code: Mapped[str] = mapped_column(String(32))
@@ -69,8 +71,8 @@ class IndicatorResult(db.Model):
     __table_args__ = (Index("ix_indicator_result_run_project", "run_id", "project_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_run.id", ondelete="CASCADE"))
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"))
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"))
+    indicator_id: Mapped[int]
+    project_id: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)
     level1: Mapped[str] = mapped_column(String(50))
     name: Mapped[str] = mapped_column(String(200))

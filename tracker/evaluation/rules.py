@@ -77,10 +77,24 @@ def as_percent(fraction: Decimal) -> Decimal:
 
 
 def _fmt(value: Decimal | None) -> str:
+    """A number for an explanation: at most 4 decimals, no trailing zeros."""
     if value is None:
         return "—"
-    text = format(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize(), "f")
-    return text
+    text = f"{value:.4f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# Enum lookups by value: ``Mode(x)`` costs microseconds, which add up over 400,000 indicators.
+_MODES: dict[str, Mode] = {m.value: m for m in Mode}
+_COMPARATORS: dict[str, Comparator] = {c.value: c for c in Comparator}
+
+
+def _comparator(value: Comparator | str) -> Comparator:
+    return value if isinstance(value, Comparator) else _COMPARATORS[value]
+
+
+def _mode(value: Mode | str) -> Mode:
+    return value if isinstance(value, Mode) else _MODES[value]
 
 
 # ---------------------------------------------------------------- monitoring (SPEC §5)
@@ -114,7 +128,7 @@ def needs_deviation_cause(status: str) -> bool:
 
 def is_met(comparator: Comparator | str, low: Decimal, high: Decimal | None, actual: Decimal) -> bool:
     """Whether ``actual`` satisfies the target (达标)."""
-    comparator = Comparator(comparator)
+    comparator = _comparator(comparator)
     if comparator is Comparator.GE:
         return actual >= low
     if comparator is Comparator.GT:
@@ -141,7 +155,7 @@ def completion_ratio(
     ``1 − (actual−target)/target`` (LE, LT: zero at twice the target), ``1 − |actual−target|/target``
     (EQ); BETWEEN: ``actual/low`` below the range, ``1 − (actual−high)/high`` above it.
     A target of 0 gives 1 when met, else 0."""
-    comparator = Comparator(comparator)
+    comparator = _comparator(comparator)
     if is_met(comparator, low, high, actual):
         return ONE
     if comparator is Comparator.BETWEEN:
@@ -262,7 +276,7 @@ def monitor_indicator(
     ``grade``/``forecast_grade`` the 达成/部分达成/未达成 of a qualitative indicator. A forecast is
     judged as a year-end actual; a forecast and 完成目标可能性 may only make a lamp worse.
     """
-    mode, comparator = Mode(mode), Comparator(comparator)
+    mode, comparator = _mode(mode), _comparator(comparator)
     progress = time_progress(month)
     notes: list[str] = []
 
@@ -439,7 +453,7 @@ def score_indicator(
 ) -> IndicatorScore:
     """得分 of one indicator (SPEC §6): met → full weight, else ``weight × completion ratio``;
     qualitative by band; nothing reported → 0 and 未填报; ≥ 120 % of a GE/GT target → 指标值设定偏低."""
-    comparator = Comparator(comparator)
+    comparator = _comparator(comparator)
     if comparator is Comparator.QUALITATIVE:
         if grade not in GRADE_LAMPS:
             return IndicatorScore(ZERO, False, None, (NOT_REPORTED,), "未填报，得 0 分")

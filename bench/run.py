@@ -1,0 +1,317 @@
+"""Time import, monitoring and self-assessment at province scale on SQLite and PostgreSQL.
+
+    .venv/bin/python -m bench.run [--departments 2000] [--backends postgresql,sqlite]
+                                  [--import-rows 50000] [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Each timed phase runs in its own process, so its peak memory (``ru_maxrss``) is its own. PostgreSQL
+runs in a scratch database created and dropped here; SQLite in a temporary file. Prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+# ---------------------------------------------------------------- phases (run in a child process)
+
+
+def _app(url: str):
+    from tracker import create_app
+
+    return create_app("production", SQLALCHEMY_DATABASE_URI=url, SESSION_COOKIE_SECURE=False)
+
+
+def phase_load(url: str, departments: int, month: int) -> dict:
+    from bench.generate import TABLE_ORDER, generate
+    from tracker.evaluation.bulk import bulk_insert
+    from tracker.extensions import db
+
+    app = _app(url)
+    with app.app_context():
+        db.create_all()
+        tables = db.metadata.tables
+        started = time.perf_counter()
+        indicators = rows = 0
+        with db.engine.begin() as connection:
+            for chunk in generate(departments, month=month):
+                for name in TABLE_ORDER:
+                    rows += bulk_insert(connection, tables[name], chunk.rows.get(name, []))
+                indicators += chunk.indicators
+            if connection.dialect.name == "postgresql":
+                for name in TABLE_ORDER:
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM \"{name}\"))"
+                        )
+                    )
+                connection.execute(text("ANALYZE"))
+        return {"rows": rows, "indicators": indicators, "seconds": time.perf_counter() - started}
+
+
+def phase_evaluate(url: str, kind: str, month: int) -> dict:
+    from tracker.evaluation import service
+    from tracker.extensions import db
+
+    app = _app(url)
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))  # connect outside the timing
+        started = time.perf_counter()
+        summary = service.evaluate_all(kind, 2023, month if kind == service.MONITORING else None)
+        seconds = time.perf_counter() - started
+    return {"rows": summary.rows, "indicators": summary.indicators, "seconds": seconds}
+
+
+def _targets_csv(path: Path, rows: int) -> int:
+    from bench.generate import PROJECT_TARGETS
+
+    header = [
+        "年度",
+        "部门编码",
+        "部门名称",
+        "单位编码",
+        "单位名称",
+        "项目编码",
+        "项目名称",
+        "项目类型",
+        "项目金额(万元)",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值",
+        "指标值说明",
+    ]
+    written = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        project = 0
+        while written < rows:
+            project += 1
+            department = 800 + project // 200
+            unit = f"{department}{(project % 4) + 1:03d}"
+            code = f"41089{department:06d}{project:09d}"
+            for level1, name, target, _kind in PROJECT_TARGETS:
+                writer.writerow(
+                    [
+                        2023,
+                        department,
+                        f"导入部门{department}",
+                        unit,
+                        f"导入单位{unit}",
+                        code,
+                        f"导入项目{project}",
+                        "其他运转类",
+                        "50.00",
+                        level1,
+                        "",
+                        name,
+                        target.format(budget="50.00"),
+                        "",
+                    ]
+                )
+                written += 1
+    return written
+
+
+def phase_import(url: str, rows: int) -> dict:
+    from tracker.extensions import db
+    from tracker.targets.imports import run_import
+
+    app = _app(url)
+    with app.app_context(), tempfile.TemporaryDirectory() as tmp:
+        db.create_all()
+        path = Path(tmp) / "targets.csv"
+        written = _targets_csv(path, rows)
+        started = time.perf_counter()
+        report = run_import("targets", path, filename=path.name)
+        seconds = time.perf_counter() - started
+        if not report.ok:
+            raise SystemExit("import failed: " + "; ".join(str(e) for e in report.errors[:5]))
+    return {"rows": written, "indicators": written, "seconds": seconds}
+
+
+def phase_cli(url: str, month: int) -> dict:
+    """One department from the command line, start-up included, against an in-memory pass over the
+    same rows (the engine's rules on rows already read)."""
+    env = {**os.environ, "DATABASE_URL": url}
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "tracker",
+            "evaluate",
+            "monitoring",
+            "--year",
+            "2023",
+            "--month",
+            str(month),
+            "--department",
+            "101",
+            "--json",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    cli_seconds = time.perf_counter() - started
+    from tracker.evaluation import engine
+    from tracker.evaluation.rulepacks import get_rule_pack
+    from tracker.extensions import db
+
+    app = _app(url)
+    with app.app_context():
+        connection = db.session.connection()
+        departments = engine.departments_for(connection, 2023, ["101"])
+        inputs = engine.load_inputs(connection, 2023, month, departments)
+        started = time.perf_counter()
+        (result,) = list(engine.evaluate_monitoring(inputs, get_rule_pack()))
+        pass_seconds = time.perf_counter() - started
+    return {
+        "rows": len(result.indicators),
+        "indicators": len(result.indicators),
+        "seconds": cli_seconds,
+        "note": f"in-memory pass {pass_seconds * 1000:.1f} ms",
+    }
+
+
+PHASES: dict[str, Callable[..., dict]] = {
+    "load": lambda a: phase_load(a.url, a.departments, a.month),
+    "monitoring": lambda a: phase_evaluate(a.url, "monitoring", a.month),
+    "self-assessment": lambda a: phase_evaluate(a.url, "self_assessment", a.month),
+    "import": lambda a: phase_import(a.url, a.import_rows),
+    "cli": lambda a: phase_cli(a.url, a.month),
+}
+
+
+def child(args: argparse.Namespace) -> None:
+    result = PHASES[args.phase](args)
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(result))
+
+
+# ---------------------------------------------------------------- orchestration
+
+
+def _run_phase(phase: str, url: str, args: argparse.Namespace) -> dict:
+    command = [
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--phase",
+        phase,
+        "--url",
+        url,
+        "--departments",
+        str(args.departments),
+        "--month",
+        str(args.month),
+        "--import-rows",
+        str(args.import_rows),
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    for line in completed.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(f"phase {phase} failed:\n{completed.stderr[-3000:]}")
+
+
+class Scratch:
+    """A scratch database: a PostgreSQL database created and dropped, or an SQLite file."""
+
+    def __init__(self, backend: str, pg_url: str, tmp: Path):
+        self.backend = backend
+        if backend == "postgresql":
+            self.admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+            self.name = f"tracker_bench_{uuid.uuid4().hex[:10]}"
+            with self.admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+            self.url = make_url(pg_url).set(database=self.name).render_as_string(hide_password=False)
+        else:
+            self.url = f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+
+    def drop(self) -> None:
+        if self.backend == "postgresql":
+            with self.admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+def main(args: argparse.Namespace) -> None:
+    table = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in args.backends.split(","):
+            data = Scratch(backend, args.pg_url, Path(tmp))
+            imports = Scratch(backend, args.pg_url, Path(tmp))
+            try:
+                phases = [
+                    ("import", imports.url),
+                    ("load", data.url),
+                    ("monitoring", data.url),
+                    ("monitoring", data.url),
+                    ("self-assessment", data.url),
+                    ("cli", data.url),
+                ]
+                for phase, url in phases:
+                    result = _run_phase(phase, url, args)
+                    label = {
+                        "import": "import-targets (run_import)",
+                        "load": "load (bulk, generated)",
+                        "cli": "CLI one department",
+                    }.get(phase, phase)
+                    table.append((backend, label, result))
+                    print(
+                        f"  {backend:<10} {label:<28} {result['seconds']:.2f}s", file=sys.stderr, flush=True
+                    )
+            finally:
+                data.drop()
+                imports.drop()
+    print(f"\n{args.departments} departments, month {args.month}")
+    print(
+        f"{'backend':<11}{'phase':<30}{'rows':>10}{'indicators':>12}{'seconds':>9}{'ind/s':>10}{'peak MiB':>10}  note"
+    )
+    for backend, label, r in table:
+        rate = r["indicators"] / r["seconds"] if r["seconds"] else 0
+        print(
+            f"{backend:<11}{label:<30}{r['rows']:>10}{r['indicators']:>12}{r['seconds']:>9.2f}{rate:>10.0f}"
+            f"{r['peak_mib']:>10.0f}  {r.get('note', '')}"
+        )
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--departments", type=int, default=2000)
+    parser.add_argument("--month", type=int, default=7)
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    parser.add_argument("--import-rows", type=int, default=50000)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.phase:
+        child(arguments)
+    else:
+        main(arguments)
