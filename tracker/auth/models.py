@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.types import Timestamp
 
 __all__ = ["User", "ApiToken", "ROLES"]
@@ -22,7 +22,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in. A reporter belongs to one unit, a department user to one department."""
 
     __tablename__ = "user"
@@ -52,7 +52,7 @@ class User(UserMixin, db.Model):
         return self.active
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal API token; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.types import Quantity, Timestamp
 
 __all__ = [
@@ -32,7 +32,7 @@ LIKELIHOODS = ("确定能", "有可能", "完全不可能")
 DEVIATION_CATEGORIES = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
 
 
-class MonthlyReport(db.Model):
+class MonthlyReport(Model):
     """A monthly report of year-to-date actuals for one 预算单位 (``unit_id`` set) or for the
     department as a whole (部门整体, ``unit_id`` null). ``scope_key`` is ``unit:<code>`` or
     ``department:<code>`` so (年度, 月份, scope) is unique on every database.
@@ -67,7 +67,7 @@ class MonthlyReport(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class IndicatorActual(db.Model):
+class IndicatorActual(Model):
     """实际完成值 of one indicator in one monthly report, with forecast, likelihood and causes.
 
     ``actual`` is a number in the target's unit; for a qualitative indicator ``grade`` is one of
@@ -93,7 +93,7 @@ class IndicatorActual(db.Model):
     report: Mapped[MonthlyReport] = relationship(back_populates="actuals")
 
 
-class Evidence(db.Model):
+class Evidence(Model):
     """An evidence file attached to a report (stored outside the web root)."""
 
     __tablename__ = "evidence"
@@ -109,7 +109,7 @@ class Evidence(db.Model):
     uploaded_at: Mapped[Timestamp]
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """审计日志: who changed what, when, old and new value."""
 
     __tablename__ = "audit_entry"
@@ -130,7 +130,7 @@ class AuditEntry(db.Model):
     month: Mapped[int | None]
 
 
-class ReportingDeadline(db.Model):
+class ReportingDeadline(Model):
     """填报截止日期 of one month set by finance; without a row the rule pack's day of the next month
     applies (default day 5, SPEC §5)."""
 

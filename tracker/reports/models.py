@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.types import Timestamp
 
 __all__ = [
@@ -27,7 +27,7 @@ DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed")
 BUREAU_SCOPE = "bureau"
 
 
-class ReportRecipient(db.Model):
+class ReportRecipient(Model):
     """A recipient address set by finance: the bureau's (``scope_key`` ``bureau``) or a
     department's (``department:<code>``, a copy for the department itself)."""
 
@@ -41,7 +41,7 @@ class ReportRecipient(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One package (XLSX + PDF) of a department for a period, and its sending.
 
     The files are stored under ``REPORT_DIR`` by SHA-256; a retry or a resend sends exactly these
@@ -81,7 +81,7 @@ class Delivery(db.Model):
         return [address for address in self.recipients.split(",") if address]
 
 
-class DeliveryAttempt(db.Model):
+class DeliveryAttempt(Model):
     """One try at sending a :class:`Delivery` over SMTP."""
 
     __tablename__ = "delivery_attempt"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.types import Money, Quantity
 
 __all__ = [
@@ -26,7 +26,7 @@ PROJECT_KINDS = {"其他运转类": "recurring", "特定目标类": "specific"}
 SPENDING_CATEGORIES = ("支出", "预算调整", "三公经费支出", "政府采购支出", "结转结余")
 
 
-class Department(db.Model):
+class Department(Model):
     """部门 — a budget department (主管部门)."""
 
     __tablename__ = "department"
@@ -37,7 +37,7 @@ class Department(db.Model):
     units: Mapped[list[Unit]] = relationship(back_populates="department", order_by="Unit.code")
 
 
-class Unit(db.Model):
+class Unit(Model):
     """预算单位 — a budget unit of a department."""
 
     __tablename__ = "unit"
@@ -49,7 +49,7 @@ class Unit(db.Model):
     department: Mapped[Department] = relationship(back_populates="units")
 
 
-class Project(db.Model):
+class Project(Model):
     """项目 — a budgeted project of one unit for one year. ``code`` is the 项目编码, kept as text."""
 
     __tablename__ = "project"
@@ -74,7 +74,7 @@ class Project(db.Model):
     )
 
 
-class DepartmentBudgetLine(db.Model):
+class DepartmentBudgetLine(Model):
     """A line of the department budget: 部门预算总额, 基本支出, 项目支出, “三公”经费预算, 政府采购预算 …"""
 
     __tablename__ = "department_budget_line"
@@ -86,7 +86,7 @@ class DepartmentBudgetLine(db.Model):
     amount: Mapped[Money]
 
 
-class DepartmentGoal(db.Model):
+class DepartmentGoal(Model):
     """年度履职目标 / 年度主要任务 of a department."""
 
     __tablename__ = "department_goal"
@@ -99,7 +99,7 @@ class DepartmentGoal(db.Model):
     content: Mapped[str] = mapped_column(Text)
 
 
-class Indicator(db.Model):
+class Indicator(Model):
     """绩效指标 — a 三级指标 of a project, or of the department as a whole (``project_id`` null).
 
     ``target`` is the 指标值 exactly as entered; the parsed form sits beside it (SPEC §3).
@@ -145,7 +145,7 @@ class Indicator(db.Model):
         return self.mode_override or self.mode
 
 
-class SpendingEntry(db.Model):
+class SpendingEntry(Model):
     """One month's amount (not cumulative) of a 类别 for a unit and project (``project_code`` ""
     for 基本支出). SPEC §8."""
 
