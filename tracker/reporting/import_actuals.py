@@ -15,25 +15,13 @@ from tracker.auth.access import can_manage_department, can_write_unit_report
 from tracker.evaluation.rulepacks import get_rule_pack
 from tracker.extensions import db
 from tracker.reporting.audit import record_many
-from tracker.reporting.models import IndicatorActual, MonthlyReport
+from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
 from tracker.targets.grammar import Comparator, Target, TargetSyntaxError, parse_actual
 from tracker.targets.imports import ImportContext, register_importer
 from tracker.targets.models import Department, Indicator, Project, Unit
 from tracker.targets.schemas import ActualRowSchema, split_deviation_cause
 from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert
 from tracker.types import utcnow
-
-ACTUAL_FIELDS: tuple[str, ...] = (
-    "actual",
-    "grade",
-    "grade_percent",
-    "forecast",
-    "forecast_grade",
-    "likelihood",
-    "deviation_category",
-    "deviation_cause",
-    "corrective_measure",
-)
 
 
 def report_scope_key(unit_code: str | None, department_code: str) -> str:
@@ -206,13 +194,17 @@ class ActualsImporter:
             scope_key = report_scope_key(found["unit_code"], found["department_code"])
             report_id = report_ids[(found["year"], month_of[line], scope_key)]
             incoming.append(
-                {"report_id": report_id, "indicator_id": found["id"], **{f: found[f] for f in ACTUAL_FIELDS}}
+                {
+                    "report_id": report_id,
+                    "indicator_id": found["id"],
+                    **{f: found[f] for f in ACTUAL_VALUE_FIELDS},
+                }
             )
         key = ["report_id", "indicator_id"]
         existing = existing_rows(
-            IndicatorActual, key, ACTUAL_FIELDS, IndicatorActual.report_id.in_(set(report_ids.values()))
+            IndicatorActual, key, ACTUAL_VALUE_FIELDS, IndicatorActual.report_id.in_(set(report_ids.values()))
         )
-        plan = plan_upsert(incoming, key, existing, ACTUAL_FIELDS)
+        plan = plan_upsert(incoming, key, existing, ACTUAL_VALUE_FIELDS)
         apply(IndicatorActual, plan)
         ctx.tally(plan)
         changed_reports = {row["report_id"] for row in plan.inserts} | {

@@ -11,6 +11,7 @@ from tracker.extensions import Model
 from tracker.types import Quantity, Timestamp
 
 __all__ = [
+    "ACTUAL_VALUE_FIELDS",
     "MonthlyReport",
     "IndicatorActual",
     "Evidence",
@@ -30,6 +31,20 @@ GRADES = ("达成", "部分达成", "未达成")
 LIKELIHOODS = ("确定能", "有可能", "完全不可能")
 #: 偏差原因 categories of 财预〔2019〕136号.
 DEVIATION_CATEGORIES = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
+
+
+#: The columns of IndicatorActual that hold what a unit reports, in audit order.
+ACTUAL_VALUE_FIELDS: tuple[str, ...] = (
+    "actual",
+    "grade",
+    "grade_percent",
+    "forecast",
+    "forecast_grade",
+    "likelihood",
+    "deviation_category",
+    "deviation_cause",
+    "corrective_measure",
+)
 
 
 class MonthlyReport(Model):

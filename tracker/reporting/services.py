@@ -30,7 +30,7 @@ from tracker.evaluation.rules import IndicatorLamp, monitor_indicator, needs_dev
 from tracker.extensions import db
 from tracker.reporting import audit
 from tracker.reporting.deadlines import deadline_for, is_overdue, today
-from tracker.reporting.models import IndicatorActual, MonthlyReport
+from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
 from tracker.reporting.values import ROW_FIELDS, RowValues, parse_row
 from tracker.targets.models import Department, Indicator, Project, Unit
 from tracker.types import utcnow
@@ -58,18 +58,6 @@ __all__ = [
 log = logging.getLogger("tracker.reporting")
 
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "approved": "已审核"}
-#: The stored columns of IndicatorActual a user's values land in, in audit order.
-STORED_FIELDS = (
-    "actual",
-    "grade",
-    "grade_percent",
-    "forecast",
-    "forecast_grade",
-    "likelihood",
-    "deviation_category",
-    "deviation_cause",
-    "corrective_measure",
-)
 #: A typed field → the stored columns it may change (qualitative ``actual`` is a grade).
 _FIELD_COLUMNS = {
     "actual": ("actual", "grade"),
@@ -459,7 +447,7 @@ def _apply_values(
             stored = IndicatorActual(indicator_id=indicator.id, computed=bool(indicator.computed_metric))
             report.actuals.append(stored)
         columns = {c for f in raw if f in ROW_FIELDS for c in _FIELD_COLUMNS[f]}
-        for column in STORED_FIELDS:
+        for column in ACTUAL_VALUE_FIELDS:
             if column not in columns:
                 continue
             old, new = getattr(stored, column), getattr(row, column)
