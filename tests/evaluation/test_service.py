@@ -299,3 +299,25 @@ def test_reporters_cannot_override(year_end):
             note="",
             grade="部分达成",
         )
+
+
+def test_a_reviewers_override_is_in_the_audit_log(year_end, session):
+    from tests.factories import UserFactory
+    from tracker.reporting.models import AuditEntry
+
+    finance = UserFactory(role="finance")
+    service.set_override(
+        finance,
+        year_end["effect"].id,
+        qualitative_percent=D(75),
+        overachieved=None,
+        note="材料充分",
+        grade="部分达成",
+    )
+    entries = session.execute(
+        select(AuditEntry.field, AuditEntry.new_value, AuditEntry.username).where(
+            AuditEntry.entity == "reviewer_override"
+        )
+    ).all()
+    assert {(e.field, e.new_value) for e in entries} == {("qualitative_percent", "75"), ("note", "材料充分")}
+    assert {e.username for e in entries} == {finance.username}

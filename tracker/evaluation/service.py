@@ -23,6 +23,7 @@ from tracker.evaluation.documents import monitoring_document, self_assessment_do
 from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, ReviewerOverride
 from tracker.evaluation.rulepacks import RulePack, get_rule_pack
 from tracker.extensions import db
+from tracker.reporting import audit
 from tracker.targets.grammar import Comparator
 from tracker.targets.models import Department, Indicator
 from tracker.types import utcnow
@@ -353,9 +354,27 @@ def set_override(
     if override is None:
         override = ReviewerOverride(indicator_id=indicator_id)
         db.session.add(override)
-    override.qualitative_percent = qualitative_percent
-    override.overachieved = overachieved
-    override.note = (note or "").strip() or None
+    changes = {
+        "qualitative_percent": qualitative_percent,
+        "overachieved": overachieved,
+        "note": (note or "").strip() or None,
+    }
+    department = db.session.get(Department, indicator.department_id)
+    for name, new in changes.items():
+        old = getattr(override, name)
+        if old != new:
+            audit.record(
+                "review",
+                "reviewer_override",
+                user=user,
+                entity_id=indicator_id,
+                field=name,
+                old=old,
+                new=new,
+                department_code=department.code if department else None,
+                year=indicator.year,
+            )
+        setattr(override, name, new)
     override.user_id = getattr(user, "id", None)
     override.updated_at = utcnow()
     db.session.commit()
