@@ -488,9 +488,9 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterable[Departm
                     "explain": {
                         "inputs": {"budget": _num(budget), "spent": _num(spent)},
                         "formula": (
-                            f"预算执行率得分 = min({_num(lamp.execution) or '—'}, 1) × "
-                            f"{pack.execution_points} = {_num(execution_points)}；总分 = 执行率得分 + 各指标得分 = "
-                            f"{_num(total)} → {grade}"
+                            f"预算执行率得分 = min({rules.fmt_number(lamp.execution)}, 1) × "
+                            f"{pack.execution_points} = {rules.fmt_number(execution_points)}；"
+                            f"总分 = 执行率得分 + 各指标得分 = {rules.fmt_number(total)} → {grade}"
                         ),
                         "rule": pack.label,
                     },

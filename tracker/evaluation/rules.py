@@ -46,6 +46,7 @@ __all__ = [
     "department_metrics",
     "round2",
     "as_percent",
+    "fmt_number",
 ]
 
 GREEN, YELLOW, RED, MISSING, NOT_APPLICABLE = "green", "yellow", "red", "missing", "n/a"
@@ -76,12 +77,15 @@ def as_percent(fraction: Decimal) -> Decimal:
     return round2(fraction * HUNDRED)
 
 
-def _fmt(value: Decimal | None) -> str:
+def fmt_number(value: Decimal | None) -> str:
     """A number for an explanation: at most 4 decimals, no trailing zeros."""
     if value is None:
         return "—"
     text = f"{value:.4f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+_fmt = fmt_number
 
 
 # Enum lookups by value: ``Mode(x)`` costs microseconds, which add up over 400,000 indicators.
