@@ -135,7 +135,7 @@ class Indicators(MethodView):
         return services.list_indicators(current_api_user(), services.Filters(**args), pagination_parameters)
 
 
-@indicators.route("/<int:indicator_id>")
+@indicators.route("/<int(max=2147483647):indicator_id>")
 class IndicatorItem(MethodView):
     @indicators.response(200, IndicatorSchema)
     @errors(indicators, 404)

@@ -12,7 +12,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
@@ -89,8 +89,11 @@ api = TrackerApi()
 
 
 def current_api_user():  # type: ignore[no-untyped-def]
-    """The user of the bearer token of this request (set by :func:`_authenticate`)."""
-    return g.api_user
+    """The user of the bearer token of this request (checked by :func:`_authenticate`)."""
+    user, _token, error = _resolve_token()
+    if error is not None:
+        raise ApiError(401, error)
+    return user
 
 
 def _bearer() -> str | None:
@@ -101,19 +104,27 @@ def _bearer() -> str | None:
     return secret.strip()
 
 
+_AUTH_KEY = "tracker.api_auth"
+
+
 def _resolve_token() -> tuple[Any, Any, str | None]:
-    """(user, token, error) of this request's bearer token, computed once per request."""
-    if "api_auth" not in g:
+    """(user, token, error) of this request's bearer token, computed once per request.
+
+    Kept in the WSGI environ, not ``g``: an app context (and its ``g``) may outlive one request.
+    """
+    cached = request.environ.get(_AUTH_KEY)
+    if cached is None:
         secret = _bearer()
         if secret is None:
-            g.api_auth = (None, None, "需要 API 令牌：请在请求头中加入 Authorization: Bearer <令牌>。")
+            cached = (None, None, "需要 API 令牌：请在请求头中加入 Authorization: Bearer <令牌>。")
         else:
             try:
                 user, token = authenticate_token(secret)
-                g.api_auth = (user, token, None)
+                cached = (user, token, None)
             except TokenError as exc:
-                g.api_auth = (None, None, str(exc))
-    return g.api_auth
+                cached = (None, None, str(exc))
+        request.environ[_AUTH_KEY] = cached
+    return cached
 
 
 def rate_limit_key() -> str:
@@ -127,11 +138,10 @@ def _rate_limit() -> str:
 
 
 def _authenticate() -> None:
-    user, _token, error = _resolve_token()
+    _user, _token, error = _resolve_token()
     if error is not None:
         log.warning("api 401: path=%s ip=%s reason=%s", request.path, request.remote_addr, error)
         raise ApiError(401, error, headers={"WWW-Authenticate": 'Bearer realm="tracker"'})
-    g.api_user = user
 
 
 def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

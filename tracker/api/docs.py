@@ -53,6 +53,7 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <title>{title}</title>
 <link rel="stylesheet" href="{css}">
+<link rel="icon" type="image/png" href="{icon}">
 </head>
 <body>
 <div id="swagger-ui"></div>
@@ -82,6 +83,7 @@ def swagger_ui() -> Response:
     page = _PAGE.format(
         title=current_app.config.get("API_TITLE", "API"),
         css=url_for(".asset", filename="swagger-ui.css"),
+        icon=url_for(".asset", filename="favicon-32x32.png"),
         bundle=url_for(".asset", filename="swagger-ui-bundle.js"),
         init=url_for(".initializer"),
     )

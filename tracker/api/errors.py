@@ -132,6 +132,11 @@ _LOCATIONS = {"json", "query", "querystring", "path", "view_args", "headers", "f
 
 def _walk(messages: Any, prefix: str) -> Iterator[tuple[str, list[str]]]:
     if isinstance(messages, Mapping):
+        # A Dict field nests its errors under "key"/"value": the entry's own key names it well enough.
+        if prefix and messages and set(messages) <= {"key", "value"}:
+            for inner in messages.values():
+                yield from _walk(inner, prefix)
+            return
         for name, inner in messages.items():
             name = str(name)
             if not prefix and name in _LOCATIONS:

@@ -220,7 +220,7 @@ def _routes(blueprint: ApiBlueprint, key: str, what: str) -> None:
     def scope(code: str) -> tuple[str | None, str | None]:
         return (code, None) if by_unit else (None, code)
 
-    base = f"/<{key}>/<int:year>/<int:month>"
+    base = f"/<{key}>/<int(min=1, max=9999):year>/<int(min=1, max=12):month>"
 
     class Item(MethodView):
         @blueprint.response(200, ReportSchema, headers=_ETAG)

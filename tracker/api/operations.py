@@ -66,7 +66,7 @@ class JobRuns(MethodView):
         )
 
 
-@job_runs.route("/<int:run_id>")
+@job_runs.route("/<int(max=2147483647):run_id>")
 class JobRunItem(MethodView):
     @job_runs.response(200, JobRunSchema)
     @errors(job_runs, 403, 404)
@@ -86,7 +86,7 @@ class Deliveries(MethodView):
         return services.list_deliveries(current_api_user(), services.Filters(**args), pagination_parameters)
 
 
-@deliveries.route("/<int:delivery_id>")
+@deliveries.route("/<int(max=2147483647):delivery_id>")
 class DeliveryItem(MethodView):
     @deliveries.response(200, DeliverySchema)
     @errors(deliveries, 404)

@@ -58,8 +58,11 @@ class Filters:
 
 def page(query: Select, pagination: Any) -> list[Any]:
     """One page of ``query``; sets ``pagination.item_count`` for the X-Pagination header."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pagination.item_count = total or 0
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pagination.item_count = total
+    if (pagination.page - 1) * pagination.page_size >= total:
+        # Past the last page: nothing to fetch (and no offset too large for the database).
+        return []
     return list(
         db.session.scalars(
             query.limit(pagination.page_size).offset((pagination.page - 1) * pagination.page_size)
@@ -157,9 +160,11 @@ def project_money(projects: list[Project]) -> dict[int, tuple[dict[str, Decimal]
         .group_by(SpendingEntry.project_id, SpendingEntry.category)
     )
     for project_id, category, total, last_month in rows:
-        sums, through = out[int(project_id)]
+        if project_id is None:
+            continue
+        sums, through = out[project_id]
         sums[category] = Decimal(total)
-        out[int(project_id)] = (sums, max(through or 0, int(last_month)))
+        out[project_id] = (sums, max(through or 0, int(last_month)))
     return out
 
 
@@ -329,6 +334,8 @@ def evaluation_department(user: Any, code: str | None, year: int) -> str | None:
 
 def list_deliveries(user: Any, filters: Filters, pagination: Any) -> list[Delivery]:
     department, _unit = _scope(user, Filters(department=filters.department))
+    if department is not None and not access.can_read_department_whole(user, department.id):
+        raise access.NotFound(f"deliveries of {department.code}")
     query = select(Delivery).where(_in(Delivery.department_id, _whole_departments(user)))
     for column, value in (
         (Delivery.year, filters.year),
