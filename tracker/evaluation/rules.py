@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from tracker.evaluation.modes import Mode
 from tracker.evaluation.rulepacks import RulePack, Thresholds
@@ -77,6 +78,7 @@ def as_percent(fraction: Decimal) -> Decimal:
     return round2(fraction * HUNDRED)
 
 
+@lru_cache(maxsize=8192)
 def fmt_number(value: Decimal | None) -> str:
     """A number for an explanation: at most 4 decimals, no trailing zeros."""
     if value is None:
@@ -104,11 +106,17 @@ def _mode(value: Mode | str) -> Mode:
 # ---------------------------------------------------------------- monitoring (SPEC §5)
 
 
+@lru_cache(maxsize=16)
 def time_progress(month: int) -> Decimal:
     """时间进度 t = m/12 (SPEC §5)."""
     if not 1 <= month <= 12:
         raise ValueError(f"month {month} is not 1–12")
     return Decimal(month) / TWELVE
+
+
+@lru_cache(maxsize=16)
+def _threshold_note(thresholds: Thresholds) -> str:
+    return f"（阈值 {_fmt(thresholds.green)}/{_fmt(thresholds.yellow)}）"
 
 
 def lamp(ratio: Decimal, thresholds: Thresholds) -> str:
@@ -318,12 +326,7 @@ def monitor_indicator(
         notes.append(f"全年预计 {_fmt(forecast)} 按年末判断为{LAMP_NAMES[year_end]}")
         status = adjusted
     status = _apply_likelihood(status, likelihood, notes)
-    return IndicatorLamp(
-        status,
-        ratio,
-        expected,
-        "；".join(notes) + f"（阈值 {_fmt(thresholds.green)}/{_fmt(thresholds.yellow)}）",
-    )
+    return IndicatorLamp(status, ratio, expected, "；".join(notes) + _threshold_note(thresholds))
 
 
 def _quantitative_expected(mode: Mode, low: Decimal, progress: Decimal) -> Decimal:
