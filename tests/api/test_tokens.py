@@ -120,6 +120,15 @@ def test_a_session_cookie_does_not_authenticate_the_api(client):
     assert response.status_code == 401
 
 
+def test_an_api_call_never_sees_or_sets_the_session_cookie(client, api):
+    login_as(client, user("unit122201"))
+
+    response = api.get("/projects", as_="dept122")
+
+    assert response.status_code == 200 and len(response.json) == 10  # the token's user, not the session's
+    assert "Set-Cookie" not in response.headers
+
+
 def test_using_a_token_records_when_it_was_last_used(api):
     issued = issue_token(user("dept122"))
     assert issued.token.last_used_at is None

@@ -200,8 +200,22 @@ def _prepare(blueprint: ApiBlueprint) -> None:
     limiter.shared_limit(_rate_limit, scope="api-v1", key_func=rate_limit_key)(blueprint)
 
 
+class NoCookies:
+    """WSGI middleware: requests to ``/api/`` reach the app without their cookies, so no session
+    (login, idle timeout, language) can act on an API call; only the bearer token counts."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            environ.pop("HTTP_COOKIE", None)
+        return self.wsgi_app(environ, start_response)
+
+
 def register(app: Flask, blueprints: list[ApiBlueprint]) -> None:
     """Register the resource blueprints on ``app`` (after ``api.init_app(app)``)."""
+    app.wsgi_app = NoCookies(app.wsgi_app)  # type: ignore[method-assign]
     for blueprint in blueprints:
         _prepare(blueprint)
         # The API takes no cookie credentials at all, so there is no cross-site request to forge.
