@@ -20,6 +20,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    # Clerks and scripts read 中文 in JSON as written, not as \uXXXX escapes.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     from tracker import models  # noqa: F401  (every model registered before anything queries)
     from tracker.extensions import csrf, db, limiter, migrate
