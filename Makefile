@@ -23,7 +23,7 @@ system-deps:
 
 translations: $(VENV)/.installed
 	@if ls tracker/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d tracker/translations; fi
+		$(BIN)/pybabel compile -d tracker/translations >/dev/null; fi
 
 instance:
 	mkdir -p instance
