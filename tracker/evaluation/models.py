@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.types import Money, Quantity, Timestamp
 
 __all__ = ["EvaluationRun", "ProjectResult", "IndicatorResult", "ReviewerOverride", "RUN_KINDS"]
@@ -20,7 +20,7 @@ __all__ = ["EvaluationRun", "ProjectResult", "IndicatorResult", "ReviewerOverrid
 RUN_KINDS = ("monitoring", "self_assessment", "metrics")
 
 
-class EvaluationRun(db.Model):
+class EvaluationRun(Model):
     """A stored result set: one department, one period (``month`` 0 for a self-assessment), one kind.
 
     ``summary`` holds the department-level part of the SPEC §9 document (metrics, 部门整体 total and
@@ -39,7 +39,7 @@ class EvaluationRun(db.Model):
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class ProjectResult(db.Model):
+class ProjectResult(Model):
     """A project's line of a run: budget execution (monitoring) or total and grade (self-assessment)."""
 
     __tablename__ = "project_result"
@@ -61,7 +61,7 @@ class ProjectResult(db.Model):
     explain: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class IndicatorResult(db.Model):
+class IndicatorResult(Model):
     """An indicator's line of a run: lamp (monitoring) or weight, score and flags (self-assessment).
 
     ``project_id`` is null for a 部门整体 indicator. ``actual`` is the number used, ``actual_text``
@@ -91,7 +91,7 @@ class IndicatorResult(db.Model):
     explain: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class ReviewerOverride(db.Model):
+class ReviewerOverride(Model):
     """A reviewer's judgement on one indicator's self-assessment (SPEC §6): a qualitative percent
     inside the grade's band, and/or the 指标值设定偏低 flag, with a note. Survives re-runs."""
 

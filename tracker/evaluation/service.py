@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select
 
 from tracker.auth import access
 from tracker.evaluation import engine, rules
@@ -135,8 +135,8 @@ def _store(
             row["run_id"] = run_id
         projects += result.projects
         indicators += result.indicators
-    bulk_insert(conn, ProjectResult.__table__, projects)
-    bulk_insert(conn, IndicatorResult.__table__, indicators)
+    bulk_insert(conn, cast(Table, ProjectResult.__table__), projects)
+    bulk_insert(conn, cast(Table, IndicatorResult.__table__), indicators)
     return RunSummary(len(results), len(projects), len(indicators))
 
 

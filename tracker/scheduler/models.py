@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.extensions import db
+from tracker.extensions import Model
 from tracker.types import Timestamp
 
 __all__ = ["JobLedger", "JobRun", "LEDGER_STATUSES"]
@@ -16,7 +16,7 @@ __all__ = ["JobLedger", "JobRun", "LEDGER_STATUSES"]
 LEDGER_STATUSES = ("running", "succeeded", "failed")
 
 
-class JobLedger(db.Model):
+class JobLedger(Model):
     """One row per (job, period): claimed with INSERT … ON CONFLICT DO NOTHING RETURNING, so a period
     runs once even when two scheduler processes race for it."""
 
@@ -31,7 +31,7 @@ class JobLedger(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """Every run of a job: parameters, start, finish, status, rows written, error text."""
 
     __tablename__ = "job_run"
