@@ -20,7 +20,7 @@ from tracker.targets.grammar import Comparator, Target, TargetSyntaxError, parse
 from tracker.targets.imports import ImportContext, register_importer
 from tracker.targets.models import Department, Indicator, Project, Unit
 from tracker.targets.schemas import ActualRowSchema, split_deviation_cause
-from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert
+from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert, upsert
 from tracker.types import utcnow
 
 
@@ -201,11 +201,13 @@ class ActualsImporter:
                 }
             )
         key = ["report_id", "indicator_id"]
-        existing = existing_rows(
-            IndicatorActual, key, ACTUAL_VALUE_FIELDS, IndicatorActual.report_id.in_(set(report_ids.values()))
+        plan, existing = upsert(
+            IndicatorActual,
+            incoming,
+            key,
+            ACTUAL_VALUE_FIELDS,
+            IndicatorActual.report_id.in_(set(report_ids.values())),
         )
-        plan = plan_upsert(incoming, key, existing, ACTUAL_VALUE_FIELDS)
-        apply(IndicatorActual, plan)
         ctx.tally(plan)
         changed_reports = {row["report_id"] for row in plan.inserts} | {
             existing_by_id["report_id"]

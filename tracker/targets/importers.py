@@ -32,7 +32,7 @@ from tracker.targets.schemas import (
     SpendingRowSchema,
     TargetRowSchema,
 )
-from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert
+from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert, upsert
 
 _OUT_OF_SCOPE = "不存在或不在您的管理范围内"
 
@@ -267,14 +267,13 @@ class TargetsImporter:
         key = ["year", "department_id", "scope_code", "name", "occurrence"]
         compared = [c for c in incoming[0] if c not in key]
         years = {r["year"] for r in incoming}
-        existing = existing_rows(
+        plan, existing = upsert(
             Indicator,
+            incoming,
             key,
             compared,
             Indicator.year.in_(years) & Indicator.department_id.in_(set(department_ids.values())),
         )
-        plan = plan_upsert(incoming, key, existing, compared)
-        apply(Indicator, plan)
         ctx.tally(plan)
         self._audit(ctx, plan, existing, department_ids)
         scopes = {(r["year"], r["department_id"], r["scope_code"]) for r in incoming}
@@ -362,14 +361,13 @@ class ProjectsImporter:
             for r in rows
         ]
         compared = ["name", "kind", "department_id", "unit_id", "initial_budget", "general_budget"]
-        existing = existing_rows(
+        plan, existing = upsert(
             Project,
+            incoming,
             ["year", "code"],
             compared,
             Project.year.in_({r["year"] for r in rows}) & Project.code.in_({r["code"] for r in incoming}),
         )
-        plan = plan_upsert(incoming, ["year", "code"], existing, compared)
-        apply(Project, plan)
         ctx.tally(plan)
         fields = ("initial_budget", "general_budget", "name")
         record_many(_audit_changes(ctx, "project", plan, existing, department_ids, fields), user=ctx.user)
@@ -401,14 +399,13 @@ class DepartmentLinesImporter:
             for r in rows
         ]
         key = ["year", "department_id", "subject"]
-        existing = existing_rows(
+        plan, existing = upsert(
             DepartmentBudgetLine,
+            incoming,
             key,
             ["amount"],
             DepartmentBudgetLine.department_id.in_(set(department_ids.values())),
         )
-        plan = plan_upsert(incoming, key, existing, ["amount"])
-        apply(DepartmentBudgetLine, plan)
         ctx.tally(plan)
 
 
@@ -475,15 +472,14 @@ class SpendingImporter:
                 }
             )
         key = ["year", "month", "unit_id", "project_code", "category"]
-        existing = existing_rows(
+        plan, existing = upsert(
             SpendingEntry,
+            incoming,
             key,
             ["amount", "synthetic"],
             SpendingEntry.unit_id.in_({r["unit_id"] for r in incoming})
             & SpendingEntry.year.in_({r["year"] for r in incoming}),
         )
-        plan = plan_upsert(incoming, key, existing, ["amount", "synthetic"])
-        apply(SpendingEntry, plan)
         ctx.tally(plan)
 
 
@@ -518,12 +514,11 @@ class GoalsImporter:
             for r in ctx.rows
         ]
         key = ["year", "department_id", "category", "name"]
-        existing = existing_rows(
+        plan, existing = upsert(
             DepartmentGoal,
+            incoming,
             key,
             ["content"],
             (DepartmentGoal.year == year) & (DepartmentGoal.department_id == department_id),
         )
-        plan = plan_upsert(incoming, key, existing, ["content"])
-        apply(DepartmentGoal, plan)
         ctx.tally(plan)

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, tuple_, update
 
 from tracker.extensions import db
 
-__all__ = ["UpsertPlan", "plan_upsert", "existing_rows", "apply"]
+__all__ = ["UpsertPlan", "plan_upsert", "existing_rows", "apply", "upsert", "ids_by_key"]
 
 _CHUNK = 500
 
@@ -66,6 +66,17 @@ def apply(model: Any, plan: UpsertPlan) -> None:
         db.session.execute(insert(model), plan.inserts[start : start + _CHUNK])
     if plan.updates:
         db.session.execute(update(model), plan.updates)
+
+
+def upsert(
+    model: Any, incoming: list[dict[str, Any]], key: Sequence[str], compared: Sequence[str], where: Any
+) -> tuple[UpsertPlan, dict[tuple, dict]]:
+    """Read the rows matching ``where``, insert the new, update the changed; returns the plan and
+    the rows as they were (for the audit log)."""
+    existing = existing_rows(model, key, compared, where)
+    plan = plan_upsert(incoming, key, existing, compared)
+    apply(model, plan)
+    return plan, existing
 
 
 def ids_by_key(model: Any, key_columns: Sequence[str], keys: Iterable[tuple]) -> dict[tuple, int]:
