@@ -226,3 +226,43 @@ def test_the_department_enters_its_own_department_indicators(client, world, sess
     assert client.post(url, data=form({world.department_indicator: {"actual": "7"}}, 0)).status_code == 302
     report = session.scalar(select(MonthlyReport).where(MonthlyReport.scope_key == "department:801"))
     assert report.unit_id is None and report.actuals[0].actual == Decimal(7)
+
+
+def _lagging_budget(session, world) -> None:
+    """部门预算总额 100 with 20 spent by July: 预算执行率 20% against 58.33% time progress (red)."""
+    from tracker.targets.models import DepartmentBudgetLine, SpendingEntry
+
+    session.add(
+        DepartmentBudgetLine(year=2023, department_id=world.department.id, subject="部门预算总额", amount=100)
+    )
+    session.add(
+        SpendingEntry(
+            year=2023, month=7, department_id=world.department.id, unit_id=world.unit.id,
+            project_code="", category="支出", amount=20,
+        )
+    )  # fmt: skip
+    session.flush()
+
+
+def test_a_red_computed_metric_needs_a_cause_before_the_department_submits(client, world, session):
+    _lagging_budget(session, world)
+    login_as(client, world.department_user)
+    url = f"/reports/department/{world.department.code}/2023/7"
+    refused = client.post(url, data=form({world.department_indicator: {"actual": "7"}}, 0, action="submit"))
+    assert refused.status_code == 422
+    assert "黄灯/红灯指标须选择偏差原因类别" in refused.get_data(as_text=True)
+    cause = {
+        "deviation_category": "经费保障",
+        "deviation_cause": "资金下达晚",
+        "corrective_measure": "加快支付",
+    }
+    accepted = client.post(
+        url,
+        data=form({world.department_indicator: {"actual": "7"}, world.computed: cause}, 0, action="submit"),
+    )
+    assert accepted.status_code == 302
+    report = session.scalar(select(MonthlyReport).where(MonthlyReport.scope_key == "department:801"))
+    assert report.status == "submitted"
+    stored = {a.indicator_id: a for a in report.actuals}
+    assert stored[world.computed.id].deviation_cause == "资金下达晚"
+    assert stored[world.computed.id].actual is None

@@ -520,19 +520,20 @@ def _completeness_errors(data: ReportData) -> dict[str, list[str]]:
     """What stops a submission: missing actuals, and yellow/red lamps without cause and measure (SPEC §5)."""
     errors: dict[str, list[str]] = {}
     for row in data.rows:
-        if row.indicator.computed_metric:
-            continue
         stored = row.values
         key = f"{row.indicator.id}."
-        if stored is None or (stored.grade if row.qualitative else stored.actual) is None:
+        typed = not row.indicator.computed_metric
+        if typed and (stored is None or (stored.grade if row.qualitative else stored.actual) is None):
             errors[key + "actual"] = ["请填写实际完成值" if not row.qualitative else "请选择完成情况"]
             continue
+        # A computed metric's lamp is the department's to explain like any other (SPEC §5).
         if needs_deviation_cause(row.lamp.status):
-            if not stored.deviation_category:
+            cause: RowValues | IndicatorActual = stored or RowValues()
+            if not cause.deviation_category:
                 errors[key + "deviation_category"] = ["黄灯/红灯指标须选择偏差原因类别"]
-            if not stored.deviation_cause:
+            if not cause.deviation_cause:
                 errors[key + "deviation_cause"] = ["黄灯/红灯指标须填写偏差原因说明"]
-            if not stored.corrective_measure:
+            if not cause.corrective_measure:
                 errors[key + "corrective_measure"] = ["黄灯/红灯指标须填写改进措施"]
     return errors
 
