@@ -25,7 +25,7 @@ from tracker.reporting.services import (
     ValidationFailed,
     _audit_scope,
     _find_report,
-    scope_key,
+    _new_draft,
 )
 from tracker.targets.models import Department, Unit
 from tracker.types import utcnow
@@ -120,17 +120,9 @@ def add_evidence(
     if report is not None and report.status != "draft":
         raise InvalidState(f"报告状态为“{STATUS_LABELS[report.status]}”，不能再上传附件。")
     if report is None:
-        report = MonthlyReport(
-            year=year,
-            month=month,
-            department_id=department.id,
-            unit_id=unit.id if unit else None,
-            scope_key=scope_key(department, unit),
-            status="draft",
-            updated_by_id=user.id,
-            updated_at=utcnow(),
-        )
-        db.session.add(report)
+        report = _new_draft(department, unit, year, month)
+        report.updated_by_id = user.id
+        report.updated_at = utcnow()
         db.session.flush()
     stored_name = secrets.token_hex(16)
     (_directory() / stored_name).write_bytes(data)
@@ -145,17 +137,24 @@ def add_evidence(
         uploaded_by_id=user.id,
     )
     db.session.add(evidence)
+    _record(user, "upload", report, department, unit, new=evidence.filename)
+    db.session.commit()
+    return evidence
+
+
+def _record(
+    user: User, action: str, report: MonthlyReport, department: Department, unit: Unit | None, **change: str
+) -> None:
+    """The audit row of an attachment's upload (``new``) or deletion (``old``) on ``report``."""
     audit.record(
-        "upload",
+        action,
         "evidence",
         user=user,
         entity_id=report.id,
         field="evidence",
-        new=evidence.filename,
-        **_audit_scope(department, unit, year, month),
+        **change,
+        **_audit_scope(department, unit, report.year, report.month),
     )
-    db.session.commit()
-    return evidence
 
 
 def _readable(user: User, evidence_id: int) -> tuple[Evidence, MonthlyReport]:
@@ -191,15 +190,7 @@ def delete_evidence(user: User, evidence_id: int) -> None:
     db.session.delete(evidence)
     department = report_department(report)
     unit = db.session.get(Unit, report.unit_id) if report.unit_id else None
-    audit.record(
-        "delete",
-        "evidence",
-        user=user,
-        entity_id=report.id,
-        field="evidence",
-        old=evidence.filename,
-        **_audit_scope(department, unit, report.year, report.month),
-    )
+    _record(user, "delete", report, department, unit, old=evidence.filename)
     db.session.commit()
     path.unlink(missing_ok=True)
 

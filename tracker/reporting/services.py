@@ -213,6 +213,20 @@ def _find_report(department: Department, unit: Unit | None, year: int, month: in
     )
 
 
+def _new_draft(department: Department, unit: Unit | None, year: int, month: int) -> MonthlyReport:
+    """A new 草稿 report of the scope and month, added to the session."""
+    report = MonthlyReport(
+        year=year,
+        month=month,
+        department_id=department.id,
+        unit_id=unit.id if unit else None,
+        scope_key=scope_key(department, unit),
+        status="draft",
+    )
+    db.session.add(report)
+    return report
+
+
 def _target_max(indicator: Indicator) -> Decimal | None:
     numbers = [n for n in (indicator.target_low, indicator.target_high) if n is not None]
     return max(numbers) if numbers else None
@@ -423,15 +437,7 @@ def _apply_values(
         raise ValidationFailed(errors)
 
     if report is None:
-        report = MonthlyReport(
-            year=year,
-            month=month,
-            department_id=department.id,
-            unit_id=unit.id if unit else None,
-            scope_key=scope_key(department, unit),
-            status="draft",
-        )
-        db.session.add(report)
+        report = _new_draft(department, unit, year, month)
         audit.record(
             "create",
             "monthly_report",
