@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from tracker.auth.models import ApiToken, User
+from tracker.auth.services import user_audit_scope
 from tracker.extensions import db
 from tracker.reporting import audit
 from tracker.types import utcnow
@@ -63,12 +64,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _department_code(user: User) -> str | None:
-    if user.department is not None:
-        return user.department.code
-    return user.unit.department.code if user.unit is not None else None
-
-
 def issue_token(
     user: User, *, name: str = "", expires_days: int | None = None, actor: User | None = None
 ) -> IssuedToken:
@@ -99,8 +94,7 @@ def issue_token(
         field="prefix",
         new=token.prefix,
         user=actor or user,
-        department_code=_department_code(user),
-        unit_code=user.unit.code if user.unit else None,
+        **user_audit_scope(user),
     )
     db.session.commit()
     log.info("api token issued: user=%s prefix=%s", user.username, token.prefix)
@@ -136,8 +130,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
             field="prefix",
             old=token.prefix,
             user=user,
-            department_code=_department_code(user),
-            unit_code=user.unit.code if user.unit else None,
+            **user_audit_scope(user),
         )
         db.session.commit()
         log.info("api token revoked: user=%s prefix=%s", user.username, token.prefix)

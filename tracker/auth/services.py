@@ -96,18 +96,19 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
         old="***",
         new="***",
         user=user,
-        department_code=_department_code(user),
-        unit_code=user.unit.code if user.unit else None,
+        **user_audit_scope(user),
     )
     db.session.commit()
 
 
-def _department_code(user: User) -> str | None:
-    if user.department is not None:
-        return user.department.code
-    if user.unit is not None:
-        return user.unit.department.code
-    return None
+def user_audit_scope(user: User) -> dict[str, str | None]:
+    """The 部门 and 单位 codes an audit row about ``user`` (or by them, on their own account) carries."""
+    unit = user.unit
+    department = user.department if user.department is not None else (unit.department if unit else None)
+    return {
+        "department_code": department.code if department is not None else None,
+        "unit_code": unit.code if unit is not None else None,
+    }
 
 
 def create_user(
@@ -161,8 +162,7 @@ def create_user(
         field="role",
         new=role,
         user=actor,
-        department_code=department.code if department else (unit.department.code if unit else None),
-        unit_code=unit.code if unit else None,
+        **user_audit_scope(user),
     )
     db.session.commit()
     log.info("user created: %s role=%s", username, role)
