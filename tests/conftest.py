@@ -8,6 +8,7 @@ releases a SAVEPOINT) and nothing leaks between tests.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -53,33 +54,54 @@ def new_database_url(tmp_dir: Path) -> tuple[str, object]:
     return f"sqlite:///{path}", lambda: None
 
 
+@contextlib.contextmanager
+def fresh_database(tmp_dir: Path) -> Iterator[str]:
+    """The URL of a fresh empty database (see ``new_database_url``), dropped on exit."""
+    url, drop = new_database_url(tmp_dir)
+    try:
+        yield url
+    finally:
+        drop()  # type: ignore[operator]
+
+
+@contextlib.contextmanager
+def app_over(database_url: str, files: Path, **config: object) -> Iterator:
+    """The testing app over ``database_url`` with its schema created, uploads and reports under
+    ``files``; its session and engine are released on exit."""
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        UPLOAD_DIR=str(files / "uploads"),
+        REPORT_DIR=str(files / "reports"),
+        **config,
+    )
+    with app.app_context():
+        db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def is_postgresql() -> bool:
     return os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres", "postgresql"))
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url, drop = new_database_url(tmp_path_factory.mktemp("db"))
-    yield url
-    drop()  # type: ignore[operator]
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
-    files = tmp_path_factory.mktemp("files")
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=database_url,
-        UPLOAD_DIR=str(files / "uploads"),
-        REPORT_DIR=str(files / "reports"),
-    )
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with app_over(database_url, tmp_path_factory.mktemp("files")) as app:
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
 
 
 @pytest.fixture(autouse=True)

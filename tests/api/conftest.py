@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import new_database_url
-from tracker import create_app
+from tests.conftest import app_over, fresh_database
 from tracker.extensions import db
 
 #: Demo accounts (tracker.auth.services.DEMO_USERS) plus an administrator made here.
@@ -29,26 +28,15 @@ def app(tmp_path_factory: pytest.TempPathFactory, demo_tokens_store: dict[str, s
     from tracker.targets.demo import load_demo
 
     files = tmp_path_factory.mktemp("api")
-    url, drop = new_database_url(files)
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=url,
-        UPLOAD_DIR=str(files / "uploads"),
-        REPORT_DIR=str(files / "reports"),
-    )
-    with app.app_context():
-        db.create_all()
-        for report in load_demo():
-            assert report.ok, report.errors[:5]
-        create_user("admin", "admin-password", "admin")
-        for username in ("unit122101", "unit122201", "unit122301", "dept122", "finance", "admin"):
-            demo_tokens_store[username] = issue_token_for(username, name="tests").secret
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    drop()  # type: ignore[operator]
+    with fresh_database(files) as url, app_over(url, files) as app:
+        with app.app_context():
+            for report in load_demo():
+                assert report.ok, report.errors[:5]
+            create_user("admin", "admin-password", "admin")
+            for username in ("unit122101", "unit122201", "unit122301", "dept122", "finance", "admin"):
+                demo_tokens_store[username] = issue_token_for(username, name="tests").secret
+            db.session.remove()
+        yield app
 
 
 @pytest.fixture

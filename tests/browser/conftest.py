@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import new_database_url
-from tracker import create_app
+from tests.conftest import app_over, fresh_database
 from tracker.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
@@ -58,33 +57,21 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     files = tmp_path_factory.mktemp("live")
-    url, drop = new_database_url(files)
-    app = create_app(
-        "testing",
-        SQLALCHEMY_DATABASE_URI=url,
-        WTF_CSRF_ENABLED=True,
-        UPLOAD_DIR=str(files / "uploads"),
-        REPORT_DIR=str(files / "reports"),
-    )
     from tracker.targets.demo import load_demo
 
-    with app.app_context():
-        db.create_all()
-        for report in load_demo():
-            assert report.ok, report.errors[:5]
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    finally:
-        server.shutdown()
-        thread.join()
+    with fresh_database(files) as url, app_over(url, files, WTF_CSRF_ENABLED=True) as app:
         with app.app_context():
+            for report in load_demo():
+                assert report.ok, report.errors[:5]
             db.session.remove()
-            db.engine.dispose()
-        drop()  # type: ignore[operator]
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+        finally:
+            server.shutdown()
+            thread.join()
 
 
 @pytest.fixture(scope="session")
