@@ -7,7 +7,7 @@ import time
 
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user, user_unauthorized
+from flask_login import current_user, user_unauthorized
 from sqlalchemy import select
 
 from tracker.auth.access import Forbidden, NotFound
@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
     from tracker.auth import cli  # noqa: F401  (registers create-user)
     from tracker.auth.i18n import init_i18n
     from tracker.auth.models import User
-    from tracker.auth.views import bp
+    from tracker.auth.views import bp, end_session
 
     init_i18n(app)
     login_manager.init_app(app)
@@ -57,11 +57,7 @@ def init_app(app: Flask) -> None:
         last = session.get("last_seen")
         if last is not None and now - int(last) > app.config["IDLE_TIMEOUT_MINUTES"] * 60:
             log.info("idle timeout: user=%s", current_user.username)
-            logout_user()
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
+            end_session()
             flash(_("长时间未操作，已自动退出，请重新登录。"), "error")
             return redirect(
                 url_for("auth.login", next=request.full_path if request.method == "GET" else None)

@@ -78,6 +78,15 @@ def login():
     return render_template("auth/login.html", form=form)
 
 
+def end_session() -> None:
+    """Log out and clear the cookie session, keeping only the language the user chose."""
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
@@ -85,11 +94,7 @@ def logout():
         services.rotate_session(user)
         db.session.commit()
         log.info("logout: user=%s", user.username)
-    logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    end_session()
     flash(_("已退出登录。"), "success")
     return redirect(url_for("auth.login"))
 
