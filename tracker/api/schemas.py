@@ -6,6 +6,7 @@ Money leaves as a JSON number rounded half-up to 2 places, only here at the edge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -71,6 +72,12 @@ def _code_arg(what: str, **kwargs: Any) -> fields.String:
     )
 
 
+def _choice_arg(choices: Sequence[str], what: str, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(choices, error=f"{what}应为 " + " / ".join(choices) + " 之一"), **kwargs
+    )
+
+
 class _Args(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -103,19 +110,13 @@ class SpendingArgs(ScopeArgs):
         validate=validate.Regexp(r"^(\d{20,21})?$", error="项目编码应为 20–21 位数字，或空（基本支出）"),
         metadata={"description": "项目编码；空字符串为基本支出"},
     )
-    category = fields.String(
-        validate=validate.OneOf(
-            SPENDING_CATEGORIES, error="类别应为 " + " / ".join(SPENDING_CATEGORIES) + " 之一"
-        ),
-        metadata={"description": "类别"},
-    )
+    category = _choice_arg(SPENDING_CATEGORIES, "类别", metadata={"description": "类别"})
 
 
 class ReportArgs(ScopeArgs):
     month = _int_arg(1, 12, "月份", metadata={"description": "月份"})
-    status = fields.String(
-        validate=validate.OneOf(REPORT_STATUSES, error="状态应为 " + " / ".join(REPORT_STATUSES) + " 之一"),
-        metadata={"description": "draft 草稿 | submitted 已提交 | approved 已审核"},
+    status = _choice_arg(
+        REPORT_STATUSES, "状态", metadata={"description": "draft 草稿 | submitted 已提交 | approved 已审核"}
     )
 
 
@@ -134,15 +135,11 @@ class DeliveryArgs(_Args):
     year = _int_arg(2000, 2100, "年度", metadata={"description": "年度"})
     month = _int_arg(0, 12, "月份", metadata={"description": "月份（0：年度绩效自评）"})
     department = _code_arg("部门编码", metadata={"description": "部门编码"})
-    kind = fields.String(
-        validate=validate.OneOf(REPORT_KINDS, error="类型应为 " + " / ".join(REPORT_KINDS) + " 之一"),
-        metadata={"description": "self-assessment | monitoring | execution"},
+    kind = _choice_arg(
+        REPORT_KINDS, "类型", metadata={"description": "self-assessment | monitoring | execution"}
     )
-    status = fields.String(
-        validate=validate.OneOf(
-            DELIVERY_STATUSES, error="状态应为 " + " / ".join(DELIVERY_STATUSES) + " 之一"
-        ),
-        metadata={"description": "pending | retrying | sent | failed"},
+    status = _choice_arg(
+        DELIVERY_STATUSES, "状态", metadata={"description": "pending | retrying | sent | failed"}
     )
 
 

@@ -70,6 +70,14 @@ def page(query: Select, pagination: Any) -> list[Any]:
     )
 
 
+def _where_given(query: Select, *filters: tuple[Any, Any]) -> Select:
+    """``query`` narrowed to ``column == value`` for each (column, value) whose value was given."""
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
 def _in(column: Any, ids: set[int] | None) -> Any:
     """``column IN ids``; None (everything visible) is no condition at all."""
     if ids is None:
@@ -230,9 +238,7 @@ def get_indicator(user: Any, indicator_id: int) -> Indicator:
 def list_spending(user: Any, filters: Filters, pagination: Any) -> list[SpendingEntry]:
     department, unit = _scope(user, filters)
     query = select(SpendingEntry).where(_in(SpendingEntry.unit_id, access.visible_unit_ids(user)))
-    for column, value in ((SpendingEntry.year, filters.year), (SpendingEntry.month, filters.month)):
-        if value is not None:
-            query = query.where(column == value)
+    query = _where_given(query, (SpendingEntry.year, filters.year), (SpendingEntry.month, filters.month))
     if department is not None:
         query = query.where(SpendingEntry.department_id == department.id)
     if unit is not None:
@@ -286,13 +292,12 @@ def list_reports(user: Any, filters: Filters, pagination: Any) -> list[MonthlyRe
             ),
         )
     query = select(MonthlyReport).where(visible)
-    for column, value in (
+    query = _where_given(
+        query,
         (MonthlyReport.year, filters.year),
         (MonthlyReport.month, filters.month),
         (MonthlyReport.status, filters.status),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    )
     if department is not None:
         query = query.where(MonthlyReport.department_id == department.id)
     if unit is not None:
@@ -337,14 +342,13 @@ def list_deliveries(user: Any, filters: Filters, pagination: Any) -> list[Delive
     if department is not None and not access.can_read_department_whole(user, department.id):
         raise access.NotFound(f"deliveries of {department.code}")
     query = select(Delivery).where(_in(Delivery.department_id, _whole_departments(user)))
-    for column, value in (
+    query = _where_given(
+        query,
         (Delivery.year, filters.year),
         (Delivery.month, filters.month),
         (Delivery.status, filters.status),
         (Delivery.kind, filters.kind),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    )
     if department is not None:
         query = query.where(Delivery.department_id == department.id)
     query = query.options(selectinload(Delivery.department), selectinload(Delivery.attempt_log))
