@@ -328,12 +328,25 @@ def _sheet_name(prefix: str, number: int, name: str, used: set[str]) -> str:
 # --- 绩效自评 --------------------------------------------------------------------------------------
 
 
+def _indicator_columns(item: dict, scope: str, indicators, actuals) -> tuple[Any, str, dict[str, str]]:
+    """A document indicator's stored 实际完成 row, its unit, and the columns both forms open with
+    (一级、二级、三级指标, 年度指标值, 实际完成值)."""
+    indicator = indicators.get((scope, item["name"]))
+    unit = indicator.target_unit if indicator else ""
+    columns = {
+        "level1": item.get("level1") or (indicator.level1 if indicator else ""),
+        "level2": indicator.level2 if indicator else "",
+        "name": item["name"],
+        "target": item["target"],
+        "actual": actual_text(item.get("actual"), unit),
+    }
+    return (actuals.get(indicator.id) if indicator else None), unit, columns
+
+
 def _self_assessed_rows(items: list[dict], scope: str, indicators, actuals) -> list[AssessedIndicator]:
     rows = []
     for item in items:
-        indicator = indicators.get((scope, item["name"]))
-        unit = indicator.target_unit if indicator else ""
-        actual_row = actuals.get(indicator.id) if indicator else None
+        actual_row, _unit, columns = _indicator_columns(item, scope, indicators, actuals)
         cause = cause_text(actual_row)
         if actual_row is not None and actual_row.corrective_measure:
             cause = (
@@ -343,11 +356,7 @@ def _self_assessed_rows(items: list[dict], scope: str, indicators, actuals) -> l
             )
         rows.append(
             AssessedIndicator(
-                level1=item.get("level1") or (indicator.level1 if indicator else ""),
-                level2=indicator.level2 if indicator else "",
-                name=item["name"],
-                target=item["target"],
-                actual=actual_text(item.get("actual"), unit),
+                **columns,
                 weight=to_decimal(item.get("weight")),
                 score=to_decimal(item.get("score")),
                 cause=cause,
@@ -477,16 +486,10 @@ def _department_funds(year: int, department: Department, spending) -> list[FundR
 def _monitored_rows(items: list[dict], scope: str, indicators, actuals) -> list[MonitoredIndicator]:
     rows = []
     for item in items:
-        indicator = indicators.get((scope, item["name"]))
-        unit = indicator.target_unit if indicator else ""
-        actual_row = actuals.get(indicator.id) if indicator else None
+        actual_row, unit, columns = _indicator_columns(item, scope, indicators, actuals)
         rows.append(
             MonitoredIndicator(
-                level1=item.get("level1") or (indicator.level1 if indicator else ""),
-                level2=indicator.level2 if indicator else "",
-                name=item["name"],
-                target=item["target"],
-                actual=actual_text(item.get("actual"), unit),
+                **columns,
                 forecast=forecast_text(actual_row, unit),
                 cause=cause_text(actual_row),
                 likelihood=(actual_row.likelihood if actual_row else None) or "",

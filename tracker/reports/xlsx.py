@@ -83,6 +83,11 @@ class _Sheet:
             fmt = self.f.text_quoted
         self.ws.write_string(row, column, value, fmt)
 
+    def texts(self, values: list[str], fmt=None, start: int = 0) -> None:
+        """``values`` in consecutive cells of the current row, from column ``start``."""
+        for column, value in enumerate(values, start=start):
+            self.text(self.row, column, value, fmt)
+
     def merged(self, first_col: int, last_col: int, value: str, fmt=None, rows: int = 1) -> None:
         fmt = fmt or self.f.text
         if value and value.startswith(FORMULA_PREFIXES) and fmt is self.f.text:
@@ -179,10 +184,11 @@ def _self_assessment(book: Any, formats: _Formats, package: Package, sheet: Self
     # 项目资金（万元）
     funds_label = "项目资金（万元）" if sheet.project_code else "年度资金（万元）"
     s.merged(0, 0, funds_label, f.header, rows=len(sheet.funds) + 1)
-    for column, label in enumerate(
-        ["", "年初预算数", "全年预算数(A)", "全年执行数(B)", "分值", "执行率(B/A)", "得分", ""], start=1
-    ):
-        s.text(s.row, column, label, f.header)
+    s.texts(
+        ["", "年初预算数", "全年预算数(A)", "全年执行数(B)", "分值", "执行率(B/A)", "得分", ""],
+        f.header,
+        start=1,
+    )
     s.row += 1
     for fund in sheet.funds:
         s.text(s.row, 1, fund.label, f.text)
@@ -206,7 +212,7 @@ def _self_assessment(book: Any, formats: _Formats, package: Package, sheet: Self
     # 绩效指标
     header_row = s.row
     s.merged(0, 0, "绩效指标", f.header, rows=len(sheet.indicators) + 1)
-    for column, label in enumerate(
+    s.texts(
         [
             "一级指标",
             "二级指标",
@@ -217,9 +223,9 @@ def _self_assessment(book: Any, formats: _Formats, package: Package, sheet: Self
             "得分",
             "偏差原因分析及改进措施",
         ],
+        f.header,
         start=1,
-    ):
-        s.text(s.row, column, label, f.header)
+    )
     s.row += 1
     for item in sheet.indicators:
         s.text(s.row, 1, item.level1)
@@ -252,10 +258,7 @@ def _monitoring(book: Any, formats: _Formats, package: Package, sheet: Monitorin
     if sheet.project_code:
         s.merged(0, 0, "预算执行情况（万元）", f.header, rows=2)
         s.merged(1, 2, "全年预算数", f.header)
-        for column, label in enumerate(
-            [f"1–{month}月执行数", "执行率", "全年预计执行数", "时间进度"], start=3
-        ):
-            s.text(s.row, column, label, f.header)
+        s.texts([f"1–{month}月执行数", "执行率", "全年预计执行数", "时间进度"], f.header, start=3)
         s.merged(7, 8, "说明", f.header)
         s.text(s.row, 9, "状态", f.header)
         s.row += 1
@@ -283,7 +286,7 @@ def _monitoring(book: Any, formats: _Formats, package: Package, sheet: Monitorin
     s.merged(1, 9, sheet.goal.strip())
     s.row += 1
     header_row = s.row
-    for column, label in enumerate(
+    s.texts(
         [
             "一级指标",
             "二级指标",
@@ -295,12 +298,12 @@ def _monitoring(book: Any, formats: _Formats, package: Package, sheet: Monitorin
             "完成目标可能性",
             "采取的改进措施",
             "状态",
-        ]
-    ):
-        s.text(s.row, column, label, f.header)
+        ],
+        f.header,
+    )
     s.row += 1
     for item in sheet.indicators:
-        for column, text in enumerate(
+        s.texts(
             [
                 item.level1,
                 item.level2,
@@ -312,8 +315,7 @@ def _monitoring(book: Any, formats: _Formats, package: Package, sheet: Monitorin
                 item.likelihood,
                 item.measure,
             ]
-        ):
-            s.text(s.row, column, text)
+        )
         s.lamp(s.row, 9, item.status)
         s.row += 1
     s.ws.freeze_panes(header_row + 1, 0)
@@ -327,7 +329,7 @@ def _execution(book: Any, formats: _Formats, package: Package, sheet: ExecutionS
     f = formats
     s.title(package, sheet.title)
     header_row = s.row
-    for column, label in enumerate(
+    s.texts(
         [
             "序号",
             "实施单位",
@@ -338,9 +340,9 @@ def _execution(book: Any, formats: _Formats, package: Package, sheet: ExecutionS
             "预算执行进度",
             "时间进度",
             "状态",
-        ]
-    ):
-        s.text(s.row, column, label, f.header)
+        ],
+        f.header,
+    )
     s.row += 1
     for item in sheet.rows:
         s.number(s.row, 0, Decimal(item.number), f.center)
