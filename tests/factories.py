@@ -9,8 +9,9 @@ from argon2 import PasswordHasher
 
 from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.reporting.models import GRADES, IndicatorActual, MonthlyReport
 from tracker.targets.grammar import parse_target
-from tracker.targets.models import Department, Indicator, Project, Unit
+from tracker.targets.models import Department, Indicator, Project, SpendingEntry, Unit
 
 
 class _Base(factory.alchemy.SQLAlchemyModelFactory):
@@ -84,3 +85,45 @@ class UserFactory(_Base):
     username = factory.Sequence(lambda n: f"user{n}")
     password_hash = factory.LazyFunction(lambda: _hasher.hash("correct horse"))
     role = "reporter"
+
+
+def monthly_report(department, unit, year: int, month: int, values: dict, *, status="approved", **fields):
+    """A MonthlyReport of ``unit`` (or of the department as a whole when None); ``values`` maps an
+    Indicator to a dict of IndicatorActual fields, or to a number / grade for short."""
+    scope = f"unit:{unit.code}" if unit is not None else f"department:{department.code}"
+    row = MonthlyReport(
+        year=year,
+        month=month,
+        department_id=department.id,
+        unit_id=unit.id if unit is not None else None,
+        scope_key=scope,
+        status=status,
+        **fields,
+    )
+    db.session.add(row)
+    db.session.flush()
+    for indicator, value in values.items():
+        if not isinstance(value, dict):
+            value = {"grade": value} if value in GRADES else {"actual": Decimal(str(value))}
+        db.session.add(IndicatorActual(report_id=row.id, indicator_id=indicator.id, **value))
+    db.session.flush()
+    return row
+
+
+def spending(project_or_unit, year: int, month: int, amount, category="支出") -> None:
+    """A SpendingEntry of a project, or of a unit's 基本支出 when given a unit."""
+    project = project_or_unit if hasattr(project_or_unit, "initial_budget") else None
+    unit = project.unit if project else project_or_unit
+    db.session.add(
+        SpendingEntry(
+            year=year,
+            month=month,
+            department_id=unit.department_id,
+            unit_id=unit.id,
+            project_code=project.code if project else "",
+            project_id=project.id if project else None,
+            category=category,
+            amount=Decimal(str(amount)),
+        )
+    )
+    db.session.flush()

@@ -8,12 +8,18 @@ from pathlib import Path
 
 import jsonschema
 
-from tests.factories import DepartmentFactory, IndicatorFactory, ProjectFactory, UnitFactory
+from tests.factories import (
+    DepartmentFactory,
+    IndicatorFactory,
+    ProjectFactory,
+    UnitFactory,
+    monthly_report,
+    spending,
+)
 from tracker.evaluation.modes import computed_metric_for, infer_mode
 from tracker.extensions import db
-from tracker.reporting.models import GRADES, IndicatorActual, MonthlyReport
 from tracker.targets.grammar import parse_target
-from tracker.targets.models import DepartmentBudgetLine, SpendingEntry
+from tracker.targets.models import DepartmentBudgetLine
 
 CONTRACT = Path("/work/shared/contract")
 
@@ -41,44 +47,9 @@ def indicator(project=None, *, department=None, target="≥100个", level1="产�
     return IndicatorFactory(**kwargs)
 
 
-def report(department, unit, year, month, values: dict, *, status="approved") -> MonthlyReport:
-    """A monthly report; ``values`` maps an Indicator to a dict of IndicatorActual fields (or a number
-    / grade for short)."""
-    scope = f"unit:{unit.code}" if unit is not None else f"department:{department.code}"
-    row = MonthlyReport(
-        year=year,
-        month=month,
-        department_id=department.id,
-        unit_id=unit.id if unit is not None else None,
-        scope_key=scope,
-        status=status,
-    )
-    db.session.add(row)
-    db.session.flush()
-    for ind, value in values.items():
-        if not isinstance(value, dict):
-            value = {"grade": value} if value in GRADES else {"actual": D(str(value))}
-        db.session.add(IndicatorActual(report_id=row.id, indicator_id=ind.id, **value))
-    db.session.flush()
-    return row
-
-
-def spend(project_or_unit, year, month, amount, category="支出"):
-    project = project_or_unit if hasattr(project_or_unit, "initial_budget") else None
-    unit = project.unit if project else project_or_unit
-    db.session.add(
-        SpendingEntry(
-            year=year,
-            month=month,
-            department_id=unit.department_id,
-            unit_id=unit.id,
-            project_code=project.code if project else "",
-            project_id=project.id if project else None,
-            category=category,
-            amount=D(str(amount)),
-        )
-    )
-    db.session.flush()
+#: Shared with the other test packages (tests/factories.py).
+report = monthly_report
+spend = spending
 
 
 def budget_line(department, subject, amount, year=2023):

@@ -12,10 +12,16 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.factories import DepartmentFactory, IndicatorFactory, ProjectFactory, UnitFactory
+from tests.factories import (
+    DepartmentFactory,
+    IndicatorFactory,
+    ProjectFactory,
+    UnitFactory,
+    monthly_report,
+    spending,
+)
 from tracker.extensions import db
-from tracker.reporting.models import IndicatorActual, MonthlyReport
-from tracker.targets.models import DepartmentBudgetLine, DepartmentGoal, SpendingEntry
+from tracker.targets.models import DepartmentBudgetLine, DepartmentGoal
 
 HOSTILE = "=cmd|' /C calc'!A0"
 
@@ -28,34 +34,9 @@ class Scenario:
     indicators: dict = field(default_factory=dict)
 
 
-def _spend(project, month, category, amount):
-    db.session.add(
-        SpendingEntry(
-            year=2023,
-            month=month,
-            department_id=project.department_id,
-            unit_id=project.unit_id,
-            project_code=project.code,
-            project_id=project.id,
-            category=category,
-            amount=Decimal(amount),
-        )
-    )
-
-
-def _report(department, unit, month, values: list[tuple[object, dict]]):
-    report = MonthlyReport(
-        year=2023,
-        month=month,
-        department_id=department.id,
-        unit_id=unit.id if unit else None,
-        scope_key=f"unit:{unit.code}" if unit else f"department:{department.code}",
-        status="approved",
-        imported=True,
-    )
-    for indicator, fields in values:
-        report.actuals.append(IndicatorActual(indicator_id=indicator.id, **fields))
-    db.session.add(report)
+def _approved(department, unit, month: int, values: dict) -> None:
+    """An approved, imported 2023 report (how the packages' tests meet real data)."""
+    monthly_report(department, unit, 2023, month, values, imported=True)
 
 
 @pytest.fixture
@@ -137,41 +118,35 @@ def scenario(session) -> Scenario:
         ]
     )
     for month in range(1, 13):
-        _spend(hall, month, "支出", "1.10")
-        _spend(cloud, month, "支出", "2.50" if month <= 7 else "3.00")
-    _spend(cloud, 3, "预算调整", "5.00")
+        spending(hall, 2023, month, "1.10")
+        spending(cloud, 2023, month, "2.50" if month <= 7 else "3.00")
+    spending(cloud, 2023, 3, "5.00", "预算调整")
     db.session.flush()
     ind = s.indicators
     for month, visits, uptime in ((7, "12", "99.5"), (12, "30", "98")):
-        _report(
+        _approved(
             department,
             unit_a,
             month,
-            [
-                (
-                    ind["visits"],
-                    {
-                        "actual": Decimal(visits),
-                        "deviation_category": "其他",
-                        "deviation_cause": HOSTILE,
-                        "corrective_measure": "加强宣传",
-                        "likelihood": "有可能",
-                        "forecast": Decimal("33"),
-                    },
-                ),
-                (ind["satisfaction"], {"actual": Decimal("97")}),
-            ],
+            {
+                ind["visits"]: {
+                    "actual": Decimal(visits),
+                    "deviation_category": "其他",
+                    "deviation_cause": HOSTILE,
+                    "corrective_measure": "加强宣传",
+                    "likelihood": "有可能",
+                    "forecast": Decimal("33"),
+                },
+                ind["satisfaction"]: {"actual": Decimal("97")},
+            },
         )
-        _report(
+        _approved(
             department,
             unit_b,
             month,
-            [
-                (ind["uptime"], {"actual": Decimal(uptime)}),
-                (ind["effect"], {"grade": "部分达成"}),
-            ],
+            {ind["uptime"]: {"actual": Decimal(uptime)}, ind["effect"]: {"grade": "部分达成"}},
         )
-        _report(department, None, month, [(ind["dept"], {"actual": Decimal("92")})])
+        _approved(department, None, month, {ind["dept"]: {"actual": Decimal("92")}})
     db.session.flush()
     return s
 
