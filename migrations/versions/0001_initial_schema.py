@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 11:16:08.096836
+Create Date: 2026-11-25 11:28:47.735745
 
 """
 
@@ -27,6 +27,33 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_department")),
         sa.UniqueConstraint("code", name=op.f("uq_department_code")),
     )
+    op.create_table(
+        "indicator_result",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("indicator_id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("level1", sa.String(length=50), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("target", sa.String(length=200), nullable=False),
+        sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("actual", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("actual_text", sa.String(length=8), nullable=True),
+        sa.Column("expected", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("ratio", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("status", sa.String(length=8), nullable=True),
+        sa.Column("needs_cause", sa.Boolean(), nullable=False),
+        sa.Column("weight", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("score", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("met", sa.Boolean(), nullable=True),
+        sa.Column("flags", sa.String(length=100), nullable=False),
+        sa.Column("explain", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_result")),
+    )
+    with op.batch_alter_table("indicator_result", schema=None) as batch_op:
+        batch_op.create_index("ix_indicator_result_run_project", ["run_id", "project_id"], unique=False)
+
     op.create_table(
         "job_ledger",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,6 +84,27 @@ def upgrade():
     )
     with op.batch_alter_table("job_run", schema=None) as batch_op:
         batch_op.create_index("ix_job_run_job_started", ["job", "started_at"], unique=False)
+
+    op.create_table(
+        "project_result",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("unit_code", sa.String(length=32), nullable=False),
+        sa.Column("budget", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("spent", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("execution", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("budget_status", sa.String(length=8), nullable=True),
+        sa.Column("execution_score", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("total", sa.Numeric(precision=24, scale=6), nullable=True),
+        sa.Column("grade", sa.String(length=4), nullable=True),
+        sa.Column("explain", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_project_result")),
+    )
+    with op.batch_alter_table("project_result", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_project_result_run_id"), ["run_id"], unique=False)
 
     op.create_table(
         "department_budget_line",
@@ -148,39 +196,6 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_unit_department_id"), ["department_id"], unique=False)
 
     op.create_table(
-        "indicator_result",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("indicator_id", sa.Integer(), nullable=False),
-        sa.Column("project_id", sa.Integer(), nullable=True),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("level1", sa.String(length=50), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("target", sa.String(length=200), nullable=False),
-        sa.Column("mode", sa.String(length=16), nullable=False),
-        sa.Column("actual", sa.Numeric(precision=24, scale=6), nullable=True),
-        sa.Column("actual_text", sa.String(length=8), nullable=True),
-        sa.Column("expected", sa.Numeric(precision=24, scale=6), nullable=True),
-        sa.Column("ratio", sa.Numeric(precision=24, scale=6), nullable=True),
-        sa.Column("status", sa.String(length=8), nullable=True),
-        sa.Column("needs_cause", sa.Boolean(), nullable=False),
-        sa.Column("weight", sa.Numeric(precision=24, scale=6), nullable=True),
-        sa.Column("score", sa.Numeric(precision=24, scale=6), nullable=True),
-        sa.Column("met", sa.Boolean(), nullable=True),
-        sa.Column("flags", sa.String(length=100), nullable=False),
-        sa.Column("explain", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["run_id"],
-            ["evaluation_run.id"],
-            name=op.f("fk_indicator_result_run_id_evaluation_run"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_result")),
-    )
-    with op.batch_alter_table("indicator_result", schema=None) as batch_op:
-        batch_op.create_index("ix_indicator_result_run_project", ["run_id", "project_id"], unique=False)
-
-    op.create_table(
         "project",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
@@ -204,33 +219,6 @@ def upgrade():
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_project_department_id"), ["department_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_project_unit_id"), ["unit_id"], unique=False)
-
-    op.create_table(
-        "project_result",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("project_id", sa.Integer(), nullable=False),
-        sa.Column("code", sa.String(length=32), nullable=False),
-        sa.Column("name", sa.String(length=300), nullable=False),
-        sa.Column("unit_code", sa.String(length=32), nullable=False),
-        sa.Column("budget", sa.Numeric(precision=16, scale=2), nullable=False),
-        sa.Column("spent", sa.Numeric(precision=16, scale=2), nullable=False),
-        sa.Column("execution", sa.Numeric(precision=24, scale=6), nullable=True),
-        sa.Column("budget_status", sa.String(length=8), nullable=True),
-        sa.Column("execution_score", sa.Numeric(precision=24, scale=6), nullable=True),
-        sa.Column("total", sa.Numeric(precision=24, scale=6), nullable=True),
-        sa.Column("grade", sa.String(length=4), nullable=True),
-        sa.Column("explain", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["run_id"],
-            ["evaluation_run.id"],
-            name=op.f("fk_project_result_run_id_evaluation_run"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_project_result")),
-    )
-    with op.batch_alter_table("project_result", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_project_result_run_id"), ["run_id"], unique=False)
 
     op.create_table(
         "user",
@@ -635,19 +623,11 @@ def downgrade():
 
     op.drop_table("api_token")
     op.drop_table("user")
-    with op.batch_alter_table("project_result", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_project_result_run_id"))
-
-    op.drop_table("project_result")
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_project_unit_id"))
         batch_op.drop_index(batch_op.f("ix_project_department_id"))
 
     op.drop_table("project")
-    with op.batch_alter_table("indicator_result", schema=None) as batch_op:
-        batch_op.drop_index("ix_indicator_result_run_project")
-
-    op.drop_table("indicator_result")
     with op.batch_alter_table("unit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_department_id"))
 
@@ -664,10 +644,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_department_budget_line_department_id"))
 
     op.drop_table("department_budget_line")
+    with op.batch_alter_table("project_result", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_project_result_run_id"))
+
+    op.drop_table("project_result")
     with op.batch_alter_table("job_run", schema=None) as batch_op:
         batch_op.drop_index("ix_job_run_job_started")
 
     op.drop_table("job_run")
     op.drop_table("job_ledger")
+    with op.batch_alter_table("indicator_result", schema=None) as batch_op:
+        batch_op.drop_index("ix_indicator_result_run_project")
+
+    op.drop_table("indicator_result")
     op.drop_table("department")
     # ### end Alembic commands ###

@@ -170,6 +170,50 @@ def test_evaluate_all_stores_every_department(dept, session):
     assert session.scalar(select(func.count()).select_from(EvaluationRun)) == 2
 
 
+def _stored_documents(kind: str, codes: list[str]) -> list[dict]:
+    documents = []
+    for code in codes:
+        if kind == service.MONITORING:
+            document = service.stored_monitoring(2023, 7, code)
+        else:
+            document = service.stored_self_assessment(2023, code)
+        assert document is not None
+        document.pop("evaluated_at")
+        documents.append(document)
+    return documents
+
+
+@pytest.mark.parametrize("kind", [service.MONITORING, service.SELF_ASSESSMENT])
+def test_chunks_computed_in_child_processes_store_what_a_serial_run_stores(dept, session, kind):
+    for code in ("802", "803"):
+        other = DepartmentFactory(code=code)
+        indicator(department=other, target="合规", level1="投入管理指标", name="资金使用合规性")
+        indicator(department=other, target="≥95%", level1="投入管理指标", name="预算执行率")
+    codes = ["801", "802", "803"]
+    serial = service.evaluate_all(kind, 2023, 7, chunk=1, parallel=False, commit=False)
+    expected = _stored_documents(kind, codes)
+    forked = service.evaluate_all(kind, 2023, 7, chunk=1, parallel=True, commit=False)
+    assert forked == serial
+    assert _stored_documents(kind, codes) == expected
+    assert session.scalar(select(func.count()).select_from(EvaluationRun)) == 3
+    assert session.scalar(select(func.count()).select_from(IndicatorResult)) == serial.indicators
+
+
+def test_a_failing_child_process_leaves_earlier_results(dept, session, monkeypatch):
+    service.run_monitoring(2023, 7, "801")
+    before = session.scalar(select(func.count()).select_from(IndicatorResult))
+    other = DepartmentFactory(code="802")
+    indicator(department=other, target="合规", level1="投入管理指标", name="x")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service, "_compute", broken)
+    with pytest.raises(RuntimeError, match="boom"):
+        service.evaluate_all(service.MONITORING, 2023, 7, chunk=1, parallel=True)
+    assert session.scalar(select(func.count()).select_from(IndicatorResult)) == before
+
+
 def test_a_failure_leaves_earlier_results(dept, session, monkeypatch):
     service.run_monitoring(2023, 7, "801")
     before = session.scalar(select(func.count()).select_from(IndicatorResult))

@@ -44,9 +44,10 @@ class ProjectResult(Model):
 
     __tablename__ = "project_result"
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_run.id", ondelete="CASCADE"), index=True)
-    # No foreign key to project (nor indicator below): a result is a snapshot that carries its own
-    # names and targets, and at province scale each checked key costs a trigger per inserted row.
+    # No foreign keys, not even to the run: a result is a snapshot that carries its own names and
+    # targets, and at province scale each checked key costs a trigger per inserted row (a third of
+    # the write). Rows are written and deleted only with their run, by run id (service._store).
+    run_id: Mapped[int] = mapped_column(index=True)
     project_id: Mapped[int]
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(300))
@@ -70,7 +71,7 @@ class IndicatorResult(Model):
     __tablename__ = "indicator_result"
     __table_args__ = (Index("ix_indicator_result_run_project", "run_id", "project_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_run.id", ondelete="CASCADE"))
+    run_id: Mapped[int]  # evaluation_run.id, without a foreign key (see ProjectResult)
     indicator_id: Mapped[int]
     project_id: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)

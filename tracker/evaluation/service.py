@@ -14,11 +14,12 @@ from decimal import Decimal
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select, text
 
 from tracker.auth import access
 from tracker.evaluation import engine, rules
-from tracker.evaluation.bulk import bulk_insert
+from tracker.evaluation import parallel as _parallel
+from tracker.evaluation.bulk import bulk_insert, copy_from_text, copy_text
 from tracker.evaluation.documents import monitoring_document, self_assessment_document
 from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, ReviewerOverride
 from tracker.evaluation.rulepacks import RulePack, get_rule_pack
@@ -64,6 +65,13 @@ class RunSummary:
     def rows(self) -> int:
         return self.departments + self.projects + self.indicators
 
+    def __add__(self, other: RunSummary) -> RunSummary:
+        return RunSummary(
+            self.departments + other.departments,
+            self.projects + other.projects,
+            self.indicators + other.indicators,
+        )
+
 
 def current_rule_pack() -> RulePack:
     """The rule pack this installation's finance bureau chose (setting ``RULE_PACK``)."""
@@ -88,22 +96,27 @@ def _period_month(kind: str, month: int | None) -> int:
     return 0 if kind == SELF_ASSESSMENT else int(month or 0)
 
 
-def _store(
-    conn: Connection, kind: str, year: int, month: int, results: list[engine.DepartmentResult], pack: RulePack
-) -> RunSummary:
-    """Replace the result sets of these departments for (kind, year, month)."""
-    ids = [r.department.id for r in results]
+def _delete_runs(conn: Connection, kind: str, year: int, month: int, department_ids: list[int]) -> None:
+    """Delete these departments' result sets for (kind, year, month): their rows by run id in bulk
+    (result rows have no foreign key to cascade through), then the runs."""
     old = select(EvaluationRun.id).where(
         EvaluationRun.kind == kind,
         EvaluationRun.year == year,
         EvaluationRun.month == month,
-        EvaluationRun.department_id.in_(ids),
+        EvaluationRun.department_id.in_(department_ids),
     )
     old_ids = list(conn.scalars(old))
     if old_ids:
         conn.execute(delete(IndicatorResult).where(IndicatorResult.run_id.in_(old_ids)))
         conn.execute(delete(ProjectResult).where(ProjectResult.run_id.in_(old_ids)))
         conn.execute(delete(EvaluationRun).where(EvaluationRun.id.in_(old_ids)))
+
+
+def _store(
+    conn: Connection, kind: str, year: int, month: int, results: list[engine.DepartmentResult], pack: RulePack
+) -> RunSummary:
+    """Replace the result sets of these departments for (kind, year, month)."""
+    _delete_runs(conn, kind, year, month, [r.department.id for r in results])
     if not results:
         return RunSummary(0, 0, 0)
     now = utcnow()
@@ -153,16 +166,24 @@ def _run_dict(department: Any, kind: str, year: int, month: int, pack: RulePack,
     }
 
 
-def _evaluate(
-    conn: Connection, kind: str, year: int, month: int, departments: Sequence[Any], pack: RulePack
-) -> list[engine.DepartmentResult]:
+def _load(conn: Connection, kind: str, year: int, month: int, departments: Sequence[Any]) -> engine.Inputs:
     if kind == SELF_ASSESSMENT:
-        inputs = engine.load_inputs(conn, year, 12, list(departments), with_overrides=True)
+        return engine.load_inputs(conn, year, 12, list(departments), with_overrides=True)
+    return engine.load_inputs(conn, year, month, list(departments))
+
+
+def _compute(kind: str, inputs: engine.Inputs, pack: RulePack) -> list[engine.DepartmentResult]:
+    if kind == SELF_ASSESSMENT:
         return list(engine.evaluate_self_assessment(inputs, pack))
-    inputs = engine.load_inputs(conn, year, month, list(departments))
     if kind == METRICS:
         return [_metrics_only(r) for r in engine.evaluate_monitoring(inputs, pack)]
     return list(engine.evaluate_monitoring(inputs, pack))
+
+
+def _evaluate(
+    conn: Connection, kind: str, year: int, month: int, departments: Sequence[Any], pack: RulePack
+) -> list[engine.DepartmentResult]:
+    return _compute(kind, _load(conn, kind, year, month, departments), pack)
 
 
 def _metrics_only(result: engine.DepartmentResult) -> engine.DepartmentResult:
@@ -219,32 +240,121 @@ def evaluate_all(
     department_codes: Sequence[str] | None = None,
     commit: bool = True,
     chunk: int = CHUNK,
+    parallel: bool | None = None,
 ) -> RunSummary:
     """Evaluate every department of ``year`` (or those named) and store the result sets, chunk by
-    chunk, all in one transaction: a failure leaves the earlier results untouched."""
+    chunk, all in one transaction: a failure leaves the earlier results untouched.
+
+    ``parallel`` (default: on PostgreSQL with more than one chunk, unless the setting
+    ``EVALUATION_PARALLEL`` is false) computes each chunk in a forked child while this process
+    reads the next chunk and writes the previous one; the stored results are the same."""
     pack = current_rule_pack()
     period = _period_month(kind, month)
     if kind != SELF_ASSESSMENT:
         rules.time_progress(period)
-    total = RunSummary(0, 0, 0)
     try:
         conn = db.session.connection()
         departments = engine.departments_for(conn, year, department_codes)
-        for part in _chunks(departments, chunk):
-            results = _evaluate(conn, kind, year, period, part, pack)
-            done = _store(conn, kind, year, period, results, pack)
-            total = RunSummary(
-                total.departments + done.departments,
-                total.projects + done.projects,
-                total.indicators + done.indicators,
+        parts = list(_chunks(departments, chunk))
+        if parallel is None:
+            parallel = (
+                conn.dialect.name == "postgresql"
+                and len(parts) > 1
+                and bool(current_app.config.get("EVALUATION_PARALLEL", True))
             )
-            del results
+        if parallel and _parallel.available():
+            total = _evaluate_in_children(conn, kind, year, period, parts, pack)
+        else:
+            total = RunSummary(0, 0, 0)
+            for part in parts:
+                total = total + _store(
+                    conn, kind, year, period, _evaluate(conn, kind, year, period, part, pack), pack
+                )
         if commit:
             db.session.commit()
     except BaseException:
         if commit:
             db.session.rollback()
         raise
+    return total
+
+
+def _new_run_ids(conn: Connection, count: int) -> list[int]:
+    sequence = "pg_get_serial_sequence('evaluation_run', 'id')"
+    return list(conn.scalars(text(f"SELECT nextval({sequence}) FROM generate_series(1, :n)"), {"n": count}))
+
+
+def _copy_texts(
+    kind: str,
+    year: int,
+    month: int,
+    pack: RulePack,
+    results: list[engine.DepartmentResult],
+    run_ids: list[int],
+) -> tuple[RunSummary, list[tuple[str, list[str], str]]]:
+    """A chunk's result sets as ``COPY`` text (PostgreSQL), with the run ids given."""
+    now = utcnow()
+    runs, projects, indicators = [], [], []
+    for result, run_id in zip(results, run_ids, strict=True):
+        runs.append(
+            {
+                "id": run_id,
+                "kind": kind,
+                "department_id": result.department.id,
+                "year": year,
+                "month": month,
+                "rule_pack": pack.name,
+                "rule_version": pack.version,
+                "created_at": now,
+                "summary": result.summary,
+            }
+        )
+        for row in result.projects:
+            row["run_id"] = run_id
+        for row in result.indicators:
+            row["run_id"] = run_id
+        projects += result.projects
+        indicators += result.indicators
+    texts = []
+    for model, rows in ((EvaluationRun, runs), (ProjectResult, projects), (IndicatorResult, indicators)):
+        table = cast(Table, model.__table__)
+        if rows:
+            names = [c.name for c in table.c if c.name in rows[0]]
+            texts.append((table.name, names, copy_text(table, rows, names)))
+    return RunSummary(len(runs), len(projects), len(indicators)), texts
+
+
+def _evaluate_in_children(
+    conn: Connection, kind: str, year: int, month: int, parts: list[Sequence[Any]], pack: RulePack
+) -> RunSummary:
+    """:func:`evaluate_all` with each chunk computed in a forked child (tracker.evaluation.parallel).
+    On PostgreSQL the child also makes the ``COPY`` text, with run ids drawn here beforehand."""
+    copy = conn.dialect.name == "postgresql"
+    total = RunSummary(0, 0, 0)
+
+    def load(part: Sequence[Any]) -> tuple[engine.Inputs, list[int] | None]:
+        return _load(conn, kind, year, month, part), (_new_run_ids(conn, len(part)) if copy else None)
+
+    def compute(loaded: tuple[engine.Inputs, list[int] | None]) -> Any:
+        inputs, run_ids = loaded
+        results = _compute(kind, inputs, pack)
+        if run_ids is None:
+            return results
+        return _copy_texts(kind, year, month, pack, results, run_ids)
+
+    def consume(part: Sequence[Any], computed: Any) -> None:
+        nonlocal total
+        if not copy:
+            total = total + _store(conn, kind, year, month, computed, pack)
+            return
+        done, texts = computed
+        _delete_runs(conn, kind, year, month, [d.id for d in part])
+        tables = db.metadata.tables
+        for name, names, data in texts:
+            copy_from_text(conn, tables[name], names, data)
+        total = total + done
+
+    _parallel.pipeline(parts, load, compute, consume)
     return total
 
 

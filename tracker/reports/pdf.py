@@ -10,7 +10,6 @@ import hashlib
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import render_template
-from weasyprint import HTML
 
 from tracker.reports.forms import LAMP_TEXT, Package
 
@@ -37,4 +36,6 @@ def package_html(package: Package) -> str:
 def package_pdf(package: Package) -> bytes:
     html = package_html(package)
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    from weasyprint import HTML  # lazy: 0.4 s of start-up every command would pay
+
     return HTML(string=html).write_pdf(pdf_identifier=identifier)

@@ -11,10 +11,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
-
-import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from tracker.reports.forms import (
     LAMP_TEXT,
@@ -23,6 +20,10 @@ from tracker.reports.forms import (
     Package,
     SelfAssessmentSheet,
 )
+
+if TYPE_CHECKING:
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["package_xlsx", "FORMULA_PREFIXES"]
 
@@ -140,6 +141,8 @@ def _escape(text: str) -> str:
 
 def package_xlsx(package: Package) -> bytes:
     """The package's workbook as bytes."""
+    import xlsxwriter  # lazy: only exports need it, not every command's start-up
+
     out = io.BytesIO()
     book = xlsxwriter.Workbook(
         out,
