@@ -3,6 +3,7 @@ with 重新计算 and the reviewer's override form. Thin: parse → service (acc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -36,6 +37,15 @@ def _choices(year: int) -> tuple[list, str | None]:
     return departments, code
 
 
+def _document(code: str | None, view: Callable[[str], tuple[dict, bool]]) -> tuple[dict | None, bool, bool]:
+    """The page's document of department ``code`` (``view``: stored, else computed now), whether it is
+    the stored one, and whether the user may 重新计算 it; nothing when there is no department to show."""
+    if not code:
+        return None, False, False
+    document, stored = view(code)
+    return document, stored, service.can_run(current_user, access.require_department(current_user, code))
+
+
 def _default_month(today: date) -> int:
     return today.month - 1 if today.month > 1 else 12
 
@@ -47,10 +57,9 @@ def monitoring():
     year = _int("year", today.year if today.month > 1 else today.year - 1, 2000, 2100)
     month = _int("month", _default_month(today), 1, 12)
     departments, code = _choices(year)
-    document, stored, can_run = None, False, False
-    if code:
-        document, stored = service.view_monitoring(current_user, year, month, code)
-        can_run = service.can_run(current_user, access.require_department(current_user, code))
+    document, stored, can_run = _document(
+        code, lambda code: service.view_monitoring(current_user, year, month, code)
+    )
     return render_template(
         "evaluation/monitoring.html",
         year=year,
@@ -70,10 +79,9 @@ def self_assessment():
     today = date.today()
     year = _int("year", today.year - 1, 2000, 2100)
     departments, code = _choices(year)
-    document, stored, can_run = None, False, False
-    if code:
-        document, stored = service.view_self_assessment(current_user, year, code)
-        can_run = service.can_run(current_user, access.require_department(current_user, code))
+    document, stored, can_run = _document(
+        code, lambda code: service.view_self_assessment(current_user, year, code)
+    )
     overrides = {}
     if document:
         ids = [i["indicator_id"] for p in document["projects"] for i in p["indicators"]]
