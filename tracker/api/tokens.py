@@ -64,6 +64,19 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
+def _record(action: str, token: ApiToken, owner: User, actor: User, **change: str) -> None:
+    """The audit row of a token's creation (``new`` prefix) or revocation (``old`` prefix)."""
+    audit.record(
+        action,
+        "api_token",
+        entity_id=token.id,
+        field="prefix",
+        user=actor,
+        **change,
+        **user_audit_scope(owner),
+    )
+
+
 def issue_token(
     user: User, *, name: str = "", expires_days: int | None = None, actor: User | None = None
 ) -> IssuedToken:
@@ -87,15 +100,7 @@ def issue_token(
     )
     db.session.add(token)
     db.session.flush()
-    audit.record(
-        "create",
-        "api_token",
-        entity_id=token.id,
-        field="prefix",
-        new=token.prefix,
-        user=actor or user,
-        **user_audit_scope(user),
-    )
+    _record("create", token, user, actor or user, new=token.prefix)
     db.session.commit()
     log.info("api token issued: user=%s prefix=%s", user.username, token.prefix)
     return IssuedToken(token, secret)
@@ -123,15 +128,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
         raise LookupError(f"token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record(
-            "revoke",
-            "api_token",
-            entity_id=token.id,
-            field="prefix",
-            old=token.prefix,
-            user=user,
-            **user_audit_scope(user),
-        )
+        _record("revoke", token, user, user, old=token.prefix)
         db.session.commit()
         log.info("api token revoked: user=%s prefix=%s", user.username, token.prefix)
     return token
