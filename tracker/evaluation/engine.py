@@ -8,10 +8,11 @@ of SELECTs whatever its size.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -72,6 +73,27 @@ def departments_for(conn: Connection, year: int, codes: Sequence[str] | None = N
     return list(conn.execute(query.order_by(Department.code)))
 
 
+@lru_cache(maxsize=32)
+def _row_type(names: tuple[str, ...]) -> Any:
+    return namedtuple("Row", names)  # type: ignore[misc]  # noqa: PYI024
+
+
+def _rows(conn: Connection, query: Any) -> list[Any]:
+    """The rows of a Core select as named tuples (attribute access by column name, like a Row).
+
+    On PostgreSQL they come straight from the driver's cursor: psycopg already gives ``Decimal``,
+    ``str`` and ``int``, and SQLAlchemy's Row objects cost twice the query itself at 40,000 rows.
+    Elsewhere the types need SQLAlchemy's conversions (SQLite has no decimal type)."""
+    result = conn.execute(query)
+    if conn.dialect.name != "postgresql":
+        return list(result.all())
+    try:
+        make = _row_type(tuple(result.keys()))._make
+        return list(map(make, result.cursor.fetchall()))
+    finally:
+        result.close()
+
+
 def load_inputs(
     conn: Connection, year: int, month: int, departments: list[Any], *, with_overrides: bool = False
 ) -> Inputs:
@@ -107,9 +129,7 @@ def load_inputs(
         Indicator.computed_metric,
         Indicator.weight,
     ).where(Indicator.year == year, Indicator.department_id.in_(ids))
-    for ind in conn.execute(
-        indicators.order_by(Indicator.department_id, Indicator.position, Indicator.id)
-    ).all():
+    for ind in _rows(conn, indicators.order_by(Indicator.department_id, Indicator.position, Indicator.id)):
         inputs.indicators[ind.department_id].append(ind)
 
     actuals = (
@@ -133,7 +153,7 @@ def load_inputs(
             MonthlyReport.status.in_(COUNTED_STATUSES),
         )
     )
-    inputs.actuals = {row.indicator_id: row for row in conn.execute(actuals).all()}
+    inputs.actuals = {row.indicator_id: row for row in _rows(conn, actuals)}
 
     reports = select(MonthlyReport.department_id, MonthlyReport.unit_id, MonthlyReport.status).where(
         MonthlyReport.year == year, MonthlyReport.month == month, MonthlyReport.department_id.in_(ids)
@@ -399,7 +419,7 @@ def evaluate_monitoring(inputs: Inputs, pack: RulePack) -> Iterable[DepartmentRe
                 else:
                     _, value, grade, _, forecast, forecast_grade, likelihood, _, _, _ = actual_row
                 # Same target, same report → same lamp and explanation: computed once per run.
-                key = (mode_name, comparator, low, high, target, value, grade)
+                key: tuple[Any, ...] = (mode_name, comparator, low, high, target, value, grade)
                 if forecast is not None or forecast_grade or likelihood:
                     key += (forecast, forecast_grade, likelihood)
                 cached = seen.get(key)
@@ -455,60 +475,85 @@ def _override_flags(flags: tuple[str, ...], override: Any) -> tuple[list[str], s
     return result, note
 
 
+def _score(
+    ind: Any,
+    value: Decimal | None,
+    grade: str | None,
+    grade_percent: Decimal | None,
+    weight: Decimal,
+    override: Any,
+    pack: RulePack,
+) -> tuple[rules.IndicatorScore, str, dict[str, Any]]:
+    """(score, flags, explain) of one indicator of a self-assessment."""
+    metric = ind.computed_metric
+    result = rules.score_indicator(
+        comparator=ind.comparator,
+        low=ind.target_low,
+        high=ind.target_high,
+        actual=value,
+        grade=grade,
+        grade_percent=grade_percent,
+        weight=weight,
+        pack=pack,
+    )
+    flags, note = _override_flags(result.flags, override)
+    explain_inputs: dict[str, Any] = {"target": ind.target, "weight": _num(weight)}
+    if value is not None:
+        explain_inputs["actual"] = _num(value)
+    if grade:
+        explain_inputs["grade"] = grade
+    if grade_percent is not None:
+        explain_inputs["grade_percent"] = _num(grade_percent)
+    if metric:
+        explain_inputs["computed"] = metric
+    explain = {"inputs": explain_inputs, "formula": result.explain + note, "rule": pack.label}
+    return result, "|".join(flags), explain
+
+
 def _score_rows(
     indicators: list[Any],
     weights: list[Decimal],
     inputs: Inputs,
     metrics: dict[str, Decimal | None],
     pack: RulePack,
+    seen: dict[tuple, tuple[rules.IndicatorScore, str, dict[str, Any]]],
 ) -> list[dict[str, Any]]:
     rows = []
+    actuals, overrides = inputs.actuals, inputs.overrides
     for ind, weight in zip(indicators, weights, strict=True):
-        actual_row = inputs.actuals.get(ind.id)
-        override = inputs.overrides.get(ind.id)
-        qualitative = ind.comparator == Comparator.QUALITATIVE
+        (ind_id, _, project_id, position, level1, name, target, comparator, low, high, _, mode_name,
+         mode_override, metric, _) = ind  # fmt: skip
+        actual_row = actuals.get(ind_id)
+        override = overrides.get(ind_id)
+        qualitative = comparator == Comparator.QUALITATIVE
         grade = grade_percent = None
-        if ind.computed_metric:
-            value = _pct(metrics.get(ind.computed_metric))
+        if metric:
+            value = _pct(metrics.get(metric))
         elif actual_row is not None:
-            value, grade, grade_percent = actual_row.actual, actual_row.grade, actual_row.grade_percent
+            _, value, grade, grade_percent, _, _, _, _, _, _ = actual_row
         else:
             value = None
         if override is not None and override.qualitative_percent is not None:
             grade_percent = override.qualitative_percent
-        result = rules.score_indicator(
-            comparator=ind.comparator,
-            low=ind.target_low,
-            high=ind.target_high,
-            actual=value,
-            grade=grade,
-            grade_percent=grade_percent,
-            weight=weight,
-            pack=pack,
-        )
-        flags, note = _override_flags(result.flags, override)
-        explain_inputs: dict[str, Any] = {"target": ind.target, "weight": _num(weight)}
-        if value is not None:
-            explain_inputs["actual"] = _num(value)
-        if grade:
-            explain_inputs["grade"] = grade
-        if grade_percent is not None:
-            explain_inputs["grade_percent"] = _num(grade_percent)
-        if ind.computed_metric:
-            explain_inputs["computed"] = ind.computed_metric
+        if metric or override is not None:
+            result, flags, explain = _score(ind, value, grade, grade_percent, weight, override, pack)
+        else:
+            # Same target, weight and report → same score and explanation: computed once per run.
+            # The weight's text is part of the key: 12.5 and 12.50 are equal but read differently.
+            key = (comparator, low, high, target, value, grade, grade_percent, _num(weight))
+            cached = seen.get(key)
+            if cached is None:
+                cached = seen[key] = _score(ind, value, grade, grade_percent, weight, None, pack)
+            result, flags, explain = cached
         rows.append(
             {
-                "indicator_id": ind.id,
-                "project_id": ind.project_id,
-                "position": ind.position,
-                "level1": ind.level1,
-                "name": ind.name,
-                "target": ind.target,
-                "mode": (
-                    METRIC_MODES[ind.computed_metric].value
-                    if ind.computed_metric
-                    else (ind.mode_override or ind.mode)
-                ),
+                "indicator_id": ind_id,
+                "project_id": project_id,
+                "position": position,
+                "level1": level1,
+                "name": name,
+                "target": target,
+                "mode": METRIC_MODES[metric].value if metric else (mode_override or mode_name),
                 "actual": None if qualitative else value,
                 "actual_text": grade if qualitative else None,
                 "expected": None,
@@ -518,8 +563,8 @@ def _score_rows(
                 "weight": weight,
                 "score": result.score,
                 "met": result.met,
-                "flags": "|".join(flags),
-                "explain": {"inputs": explain_inputs, "formula": result.explain + note, "rule": pack.label},
+                "flags": flags,
+                "explain": explain,
             }
         )
     return rows
@@ -527,6 +572,8 @@ def _score_rows(
 
 def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterable[DepartmentResult]:
     """绩效自评 of the year (SPEC §6): the December report and spending through December."""
+    seen: dict[tuple, tuple[rules.IndicatorScore, str, dict[str, Any]]] = {}
+    shapes: dict[tuple, list[Decimal]] = {}
     for department in inputs.departments:
         metrics = _metric_values(inputs, department.id, 12)
         by_project: dict[int | None, list[Any]] = defaultdict(list)
@@ -535,10 +582,12 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterable[Departm
         project_rows, indicator_rows = [], []
         for project in inputs.projects.get(department.id, ()):
             indicators = by_project.get(project.id, [])
-            weights = rules.self_assessment_weights(
-                [i.level1 for i in indicators], [i.weight for i in indicators], pack
-            )
-            rows = _score_rows(indicators, weights, inputs, metrics, pack)
+            # Projects of one shape (一级指标 and 分值 in order) share their weights.
+            shape = (tuple(i.level1 for i in indicators), tuple(i.weight for i in indicators))
+            weights = shapes.get(shape)
+            if weights is None:
+                weights = shapes[shape] = rules.self_assessment_weights(list(shape[0]), list(shape[1]), pack)
+            rows = _score_rows(indicators, weights, inputs, metrics, pack, seen)
             budget, spent = _project_money(inputs, department.id, project)
             lamp = rules.budget_lamp(spent, budget, 12, pack.thresholds)
             execution_points = rules.execution_score(lamp.execution, pack)
@@ -571,7 +620,7 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterable[Departm
             indicator_rows.extend(rows)
         own = by_project.get(None, [])
         weights = rules.department_weights([i.level1 for i in own], [i.weight for i in own], pack)
-        rows = _score_rows(own, weights, inputs, metrics, pack)
+        rows = _score_rows(own, weights, inputs, metrics, pack, seen)
         indicator_rows.extend(rows)
         total = sum((r["score"] for r in rows), ZERO)
         summary = {
