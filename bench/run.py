@@ -60,7 +60,11 @@ def phase_load(url: str, departments: int, month: int) -> dict:
                             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM \"{name}\"))"
                         )
                     )
-                connection.execute(text("ANALYZE"))
+        # What autovacuum would have done by the time a month is evaluated: without it the first
+        # reader of freshly copied rows pays for setting their visibility hints (≈ 4 s here).
+        vacuum = "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text(vacuum))
         return {"rows": rows, "indicators": indicators, "seconds": time.perf_counter() - started}
 
 
