@@ -162,6 +162,15 @@ def _audit_changes(
     ]
 
 
+def _projects_named(ctx: ImportContext) -> dict[int, dict[str, tuple[int, int]]]:
+    """year → {project code → (project id, unit id)} of the existing projects the rows name."""
+    by_year: dict[int, set[str]] = defaultdict(set)
+    for row in ctx.rows:
+        if row.values.get("project_code"):
+            by_year[row.values["year"]].add(row.values["project_code"])
+    return {year: _project_ids(year, codes) for year, codes in by_year.items()}
+
+
 def _run_lint(ctx: ImportContext, department_ids: set[int], years: set[int]) -> None:
     for year in sorted(years):
         ctx.report.warnings.extend(lint.lint_departments(year, department_ids))
@@ -179,13 +188,8 @@ class TargetsImporter:
         _check_department_scope(ctx)
         units = _units_by_code({r.values["unit_code"] for r in ctx.rows if r.values.get("unit_code")})
         _check_unit_department(ctx, units)
-        by_year: dict[int, set[str]] = defaultdict(set)
-        for row in ctx.rows:
-            if row.values.get("project_code"):
-                by_year[row.values["year"]].add(row.values["project_code"])
         unit_codes = {uid: code for code, (uid, _, _) in units.items()}
-        for year, codes in by_year.items():
-            existing = _project_ids(year, codes)
+        for year, existing in _projects_named(ctx).items():
             for row in ctx.rows:
                 code = row.values.get("project_code")
                 if row.values["year"] == year and code in existing:
@@ -433,11 +437,7 @@ class SpendingImporter:
 
     @staticmethod
     def _check_projects(ctx: ImportContext, units: dict[str, tuple[int, int, str]]) -> None:
-        by_year: dict[int, set[str]] = defaultdict(set)
-        for row in ctx.rows:
-            if row.values.get("project_code"):
-                by_year[row.values["year"]].add(row.values["project_code"])
-        projects = {year: _project_ids(year, codes) for year, codes in by_year.items()}
+        projects = _projects_named(ctx)
         ctx.options["projects"] = projects
         for row in ctx.rows:
             code = row.values.get("project_code")
