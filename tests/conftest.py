@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import uuid
 from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -147,3 +151,71 @@ def login_as(client, user) -> None:
     with client.session_transaction() as flask_session:
         flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
+
+
+# --- a real SMTP server on a free loopback port (reports' deliveries, reporting's reminders) ---
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Inbox:
+    """What the SMTP server received: (envelope recipients, parsed message)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(
+            (list(envelope.rcpt_tos), message_from_bytes(envelope.original_content, policy=policy.default))
+        )
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(app):
+    server = SmtpServer()
+    server.start()
+    saved = {
+        key: app.config[key]
+        for key in (
+            "SMTP_HOST",
+            "SMTP_PORT",
+            "SMTP_SECURITY",
+            "SMTP_USER",
+            "MAIL_FROM",
+            "FINANCE_BUREAU_EMAIL",
+            "SMTP_TIMEOUT",
+        )
+    }
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=server.port,
+        SMTP_SECURITY="none",
+        SMTP_USER="",
+        MAIL_FROM="tracker@example.org",
+        FINANCE_BUREAU_EMAIL="czj@example.org",
+        SMTP_TIMEOUT=5,
+    )
+    yield server
+    server.stop()
+    app.config.update(saved)

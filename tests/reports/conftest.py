@@ -1,16 +1,12 @@
-"""A small department with two projects, spending and approved December / July reports, and a real
-SMTP server on a free loopback port."""
+"""A small department with two projects, spending and approved December / July reports (the real
+SMTP server on a free loopback port, ``smtp``, is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from decimal import Decimal
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.factories import (
     DepartmentFactory,
@@ -149,68 +145,3 @@ def scenario(session) -> Scenario:
         _approved(department, None, month, {ind["dept"]: {"actual": Decimal("92")}})
     db.session.flush()
     return s
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Inbox:
-    """What the SMTP server received: (envelope recipients, parsed message)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(
-            (list(envelope.rcpt_tos), message_from_bytes(envelope.original_content, policy=policy.default))
-        )
-        return "250 OK"
-
-
-class SmtpServer:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp(app):
-    server = SmtpServer()
-    server.start()
-    saved = {
-        key: app.config[key]
-        for key in (
-            "SMTP_HOST",
-            "SMTP_PORT",
-            "SMTP_SECURITY",
-            "SMTP_USER",
-            "MAIL_FROM",
-            "FINANCE_BUREAU_EMAIL",
-            "SMTP_TIMEOUT",
-        )
-    }
-    app.config.update(
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=server.port,
-        SMTP_SECURITY="none",
-        SMTP_USER="",
-        MAIL_FROM="tracker@example.org",
-        FINANCE_BUREAU_EMAIL="czj@example.org",
-        SMTP_TIMEOUT=5,
-    )
-    yield server
-    server.stop()
-    app.config.update(saved)
