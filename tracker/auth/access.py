@@ -100,6 +100,17 @@ def is_finance(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.role in READ_ALL_ROLES
 
 
+def can_manage_users(user) -> bool:
+    """用户管理 (users, roles, settings): the 系统管理员 only (SPEC §1)."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == "admin"
+
+
+def require_user_manager(user) -> None:
+    """User management answers 404 to everyone else: accounts of other units are foreign resources."""
+    if not can_manage_users(user):
+        raise _refuse(user, "user management")
+
+
 def require_department(user, code: str) -> Department:
     department = db.session.scalar(select(Department).where(Department.code == code))
     if department is None or not can_read_department(user, department.id):

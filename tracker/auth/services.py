@@ -12,7 +12,9 @@ import logging
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from tracker.auth import access
 from tracker.auth.models import ROLES, User, new_session_token
 from tracker.extensions import db
 from tracker.reporting import audit
@@ -44,7 +46,13 @@ DEMO_USERS: dict[str, tuple[str, str | None, str | None]] = {
 
 
 class AccountError(ValueError):
-    """A user could not be created or changed; ``str()`` says why, in Chinese."""
+    """A user could not be created or changed; ``str()`` says why, in Chinese. ``field`` names the
+    input at fault (``username``, ``role``, ``unit_code``, ``department_code``, ``password``), so a
+    page can show the message beside it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def hash_password(password: str) -> str:
@@ -84,7 +92,7 @@ def authenticate(username: str, password: str) -> User | None:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符。")
+        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符。", "password")
 
 
 def change_password(user: User, old_password: str, new_password: str) -> None:
@@ -118,6 +126,31 @@ def user_audit_scope(user: User) -> dict[str, str | None]:
     }
 
 
+def _placement(
+    role: str, unit_code: str | None, department_code: str | None
+) -> tuple[Unit | None, Department | None]:
+    """The unit (reporter) or department (department user) a role belongs to; the others belong to none."""
+    if role not in ROLES:
+        raise AccountError(f"未知角色“{role}”，应为 {'、'.join(ROLES)}。", "role")
+    if role == "reporter":
+        if not unit_code:
+            raise AccountError("填报员必须指定 --unit。", "unit_code")
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise AccountError(f"预算单位“{unit_code}”不存在。", "unit_code")
+        return unit, None
+    if role == "department":
+        if not department_code:
+            raise AccountError("部门管理员必须指定 --department。", "department_code")
+        department = db.session.scalar(select(Department).where(Department.code == department_code))
+        if department is None:
+            raise AccountError(f"部门“{department_code}”不存在。", "department_code")
+        return None, department
+    if unit_code or department_code:
+        raise AccountError("财政局和系统管理员不属于某个单位或部门。", "role")
+    return None, None
+
+
 def create_user(
     username: str,
     password: str,
@@ -126,37 +159,28 @@ def create_user(
     unit_code: str | None = None,
     department_code: str | None = None,
     display_name: str = "",
+    email: str | None = None,
     actor: User | None = None,
 ) -> User:
-    """A new user. A reporter needs ``unit_code``, a department user ``department_code``."""
+    """A new user. A reporter needs ``unit_code``, a department user ``department_code``.
+
+    ``actor`` is the 系统管理员 on the /users page (checked); the CLI passes none (shell access is trusted).
+    """
+    if actor is not None:
+        access.require_user_manager(actor)
     username = username.strip()
     if not username:
-        raise AccountError("用户名不能为空。")
-    if role not in ROLES:
-        raise AccountError(f"未知角色“{role}”，应为 {'、'.join(ROLES)}。")
+        raise AccountError("用户名不能为空。", "username")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"用户“{username}”已存在。")
+        raise AccountError(f"用户“{username}”已存在。", "username")
+    unit, department = _placement(role, unit_code, department_code)
     check_password_rules(password)
-    unit = department = None
-    if role == "reporter":
-        if not unit_code:
-            raise AccountError("填报员必须指定 --unit。")
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise AccountError(f"预算单位“{unit_code}”不存在。")
-    elif role == "department":
-        if not department_code:
-            raise AccountError("部门管理员必须指定 --department。")
-        department = db.session.scalar(select(Department).where(Department.code == department_code))
-        if department is None:
-            raise AccountError(f"部门“{department_code}”不存在。")
-    elif unit_code or department_code:
-        raise AccountError("财政局和系统管理员不属于某个单位或部门。")
     user = User(
         username=username,
         password_hash=hash_password(password),
         role=role,
         display_name=display_name,
+        email=email or None,
         unit=unit,
         department=department,
     )
@@ -172,7 +196,114 @@ def create_user(
         **user_audit_scope(user),
     )
     db.session.commit()
-    log.info("user created: %s role=%s", username, role)
+    log.info("user created: %s role=%s by=%s", username, role, getattr(actor, "username", "cli"))
+    return user
+
+
+# ---------------------------------------------------------------- 用户管理 (the /users page)
+
+
+def list_users(actor: User) -> list[User]:
+    """Every account, by username, for the 系统管理员."""
+    access.require_user_manager(actor)
+    query = select(User).options(selectinload(User.unit), selectinload(User.department))
+    return list(db.session.scalars(query.order_by(User.username)))
+
+
+def get_user(actor: User, user_id: int) -> User:
+    access.require_user_manager(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise access.NotFound(f"user {user_id}")
+    return user
+
+
+def placement_options(actor: User) -> tuple[list[Unit], list[Department]]:
+    """The units and departments a user may be placed in (the page's choices)."""
+    access.require_user_manager(actor)
+    units = db.session.scalars(select(Unit).order_by(Unit.code))
+    departments = db.session.scalars(select(Department).order_by(Department.code))
+    return list(units), list(departments)
+
+
+def _audit_change(actor: User, user: User, field: str, old: object, new: object) -> None:
+    audit.record(
+        "update",
+        "user",
+        entity_id=user.id,
+        field=field,
+        old=old,
+        new=new,
+        user=actor,
+        **user_audit_scope(user),
+    )
+
+
+def update_user(
+    actor: User,
+    user_id: int,
+    *,
+    role: str,
+    unit_code: str | None = None,
+    department_code: str | None = None,
+    display_name: str = "",
+    email: str | None = None,
+) -> User:
+    """Change role, unit/department, display name and e-mail; one audit row per changed field.
+
+    An admin cannot demote themselves: the last admin would otherwise lock everyone out of this page.
+    """
+    user = get_user(actor, user_id)
+    if user.id == actor.id and role != user.role:
+        raise AccountError("不能更改自己的角色。", "role")
+    unit, department = _placement(role, unit_code, department_code)
+    changes = [
+        ("role", user.role, role),
+        ("unit", user.unit.code if user.unit else None, unit.code if unit else None),
+        (
+            "department",
+            user.department.code if user.department else None,
+            department.code if department else None,
+        ),
+        ("display_name", user.display_name or "", display_name),
+        ("email", user.email, email or None),
+    ]
+    user.role, user.unit, user.department = role, unit, department
+    user.display_name, user.email = display_name, email or None
+    db.session.flush()
+    for field, old, new in changes:
+        if old != new:
+            _audit_change(actor, user, field, old, new)
+    db.session.commit()
+    log.info("user updated: %s by=%s", user.username, actor.username)
+    return user
+
+
+def set_active(actor: User, user_id: int, active: bool) -> User:
+    """停用 / 启用 an account. Deactivation rotates the session identity, so its sessions end now."""
+    user = get_user(actor, user_id)
+    if user.id == actor.id and not active:
+        raise AccountError("不能停用自己的账户。", "active")
+    if user.active != active:
+        _audit_change(actor, user, "active", user.active, active)
+        user.active = active
+        if not active:
+            rotate_session(user)
+        db.session.commit()
+        log.info("user %s: %s by=%s", "activated" if active else "deactivated", user.username, actor.username)
+    return user
+
+
+def reset_password(actor: User, user_id: int, new_password: str) -> User:
+    """The admin sets a new password (the old one is not needed); the user's sessions end."""
+    user = get_user(actor, user_id)
+    check_password_rules(new_password)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    rotate_session(user)
+    _audit_change(actor, user, "password", "***", "***")
+    db.session.commit()
+    log.info("password reset: %s by=%s", user.username, actor.username)
     return user
 
 

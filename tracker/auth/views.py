@@ -21,8 +21,16 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth import services
-from tracker.auth.forms import ChangePasswordForm, LoginForm
-from tracker.auth.i18n import LANG_COOKIE, LOCALES
+from tracker.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    LoginForm,
+    PasswordResetForm,
+    UserCreateForm,
+    UserEditForm,
+)
+from tracker.auth.i18n import LANG_COOKIE, LOCALES, role_label
+from tracker.auth.models import ROLES
 from tracker.extensions import db, limiter
 
 log = logging.getLogger("tracker.auth")
@@ -131,3 +139,129 @@ def set_language(code: str):
             secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
         )
     return response
+
+
+# ---------------------------------------------------------------- 用户管理 (系统管理员)
+
+
+def _with_choices(form, actor):
+    """Fill the role/unit/department choices; loading them is also the access check (404 for non-admins)."""
+    units, departments = services.placement_options(actor)
+    form.role.choices = [(role, role_label(role)) for role in ROLES]
+    form.unit_code.choices = [("", "—"), *((u.code, f"{u.code} {u.name}") for u in units)]
+    form.department_code.choices = [("", "—"), *((d.code, f"{d.code} {d.name}") for d in departments)]
+    return form
+
+
+def _placement(form) -> dict:
+    """Only the field the role uses is passed on: a stale unit choice must not stick to a finance user."""
+    role = form.role.data or ""
+    return {
+        "role": role,
+        "unit_code": (form.unit_code.data or None) if role == "reporter" else None,
+        "department_code": (form.department_code.data or None) if role == "department" else None,
+        "display_name": (form.display_name.data or "").strip(),
+        "email": (form.email.data or "").strip() or None,
+    }
+
+
+def _field_error(form, exc: services.AccountError) -> None:
+    field = getattr(form, exc.field or "", None) or form.role
+    field.errors = [*field.errors, str(exc)]
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@login_required
+def users():
+    actor = current_user._get_current_object()
+    form = _with_choices(UserCreateForm(), actor)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.username.data or "", form.password.data or "", actor=actor, **_placement(form)
+            )
+        except services.AccountError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            flash(_("已创建用户 %(username)s。", username=user.username), "success")
+            return redirect(url_for("auth.users"))
+    status = 400 if form.errors else 200
+    return render_template("auth/users.html", users=services.list_users(actor), form=form), status
+
+
+def _edit_page(actor, user, *, form=None, password_form=None, status=200):
+    if form is None:
+        form = _with_choices(UserEditForm(formdata=None, obj=user), actor)
+        form.unit_code.data = user.unit.code if user.unit else ""
+        form.department_code.data = user.department.code if user.department else ""
+    return render_template(
+        "auth/user_edit.html",
+        user=user,
+        form=form,
+        password_form=password_form or PasswordResetForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+    ), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+def user_edit(user_id: int):
+    actor = current_user._get_current_object()
+    user = services.get_user(actor, user_id)
+    if request.method == "GET":
+        return _edit_page(actor, user)
+    form = _with_choices(UserEditForm(), actor)
+    if form.validate_on_submit():
+        try:
+            services.update_user(actor, user_id, **_placement(form))
+        except services.AccountError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            flash(_("用户 %(username)s 已更新。", username=user.username), "success")
+            return redirect(url_for("auth.user_edit", user_id=user_id))
+    return _edit_page(actor, services.get_user(actor, user_id), form=form, status=400)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@login_required
+def user_active(user_id: int):
+    actor = current_user._get_current_object()
+    user = services.get_user(actor, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.set_active(actor, user_id, request.form.get("active") == "1")
+        except services.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            flash(
+                _("用户 %(username)s 已启用。", username=user.username)
+                if user.active
+                else _("用户 %(username)s 已停用，其登录已失效。", username=user.username),
+                "success",
+            )
+    return redirect(url_for("auth.user_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@login_required
+def user_password(user_id: int):
+    actor = current_user._get_current_object()
+    user = services.get_user(actor, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(actor, user_id, form.new_password.data or "")
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.new_password.errors = [*form.new_password.errors, str(exc)]
+        else:
+            if user.id == actor.id:
+                # The admin's own identity was rotated: keep this session, end the others.
+                login_user(actor)
+            flash(_("用户 %(username)s 的密码已重置，其登录已失效。", username=user.username), "success")
+            return redirect(url_for("auth.user_edit", user_id=user_id))
+    return _edit_page(actor, user, password_form=form, status=400)

@@ -21,6 +21,7 @@ __all__ = [
     "years_available",
     "unit_months",
     "completeness",
+    "ReviewItem",
     "review_queue",
     "project_history",
     "unit_projects",
@@ -139,21 +140,30 @@ def completeness(user: User, department_code: str, year: int) -> list[Completene
     return rows
 
 
-def review_queue(user: User) -> list[MonthlyReport]:
+@dataclass
+class ReviewItem:
+    """One row of the review queue: the report and the code and name of its unit (or department)."""
+
+    report: MonthlyReport
+    code: str
+    name: str
+
+
+def review_queue(user: User) -> list[ReviewItem]:
     """待审核: submitted unit reports of the department's units, or 部门整体 reports for finance."""
     if user.role == "department":
-        query = select(MonthlyReport).where(
-            MonthlyReport.status == "submitted",
-            MonthlyReport.department_id == user.department_id,
-            MonthlyReport.unit_id.is_not(None),
-        )
+        query = select(MonthlyReport, Unit.code, Unit.name).join(Unit, Unit.id == MonthlyReport.unit_id)
+        query = query.where(MonthlyReport.department_id == user.department_id)
     elif user.role == "finance":
-        query = select(MonthlyReport).where(
-            MonthlyReport.status == "submitted", MonthlyReport.unit_id.is_(None)
+        query = select(MonthlyReport, Department.code, Department.name).join(
+            Department, Department.id == MonthlyReport.department_id
         )
+        query = query.where(MonthlyReport.unit_id.is_(None))
     else:
         raise access.refuse(user, "review queue")
-    return list(db.session.scalars(query.order_by(MonthlyReport.submitted_at, MonthlyReport.id)))
+    query = query.where(MonthlyReport.status == "submitted")
+    rows = db.session.execute(query.order_by(MonthlyReport.submitted_at, MonthlyReport.id))
+    return [ReviewItem(report, code, name) for report, code, name in rows]
 
 
 @dataclass
