@@ -10,6 +10,11 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, 
 from tracker.auth.services import MIN_PASSWORD_LENGTH
 
 
+def _new_password_rules(required: object) -> list:
+    """The rules of a password being set, wherever it is set (account, user page)."""
+    return [DataRequired(required), Length(min=MIN_PASSWORD_LENGTH, message=_l("密码至少 8 个字符。"))]
+
+
 class LoginForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名。")), Length(max=80)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。"))])
@@ -17,13 +22,7 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     old_password = PasswordField(_l("原密码"), validators=[DataRequired(_l("请输入原密码。"))])
-    new_password = PasswordField(
-        _l("新密码"),
-        validators=[
-            DataRequired(_l("请输入新密码。")),
-            Length(min=MIN_PASSWORD_LENGTH, message=_l("密码至少 8 个字符。")),
-        ],
-    )
+    new_password = PasswordField(_l("新密码"), validators=_new_password_rules(_l("请输入新密码。")))
     confirm = PasswordField(
         _l("确认新密码"), validators=[EqualTo("new_password", message=_l("两次输入的新密码不一致。"))]
     )
@@ -66,13 +65,7 @@ class UserCreateForm(_PlacementForm):
             Length(max=80, message=_l("用户名最多 80 个字符。")),
         ],
     )
-    password = PasswordField(
-        _l("密码"),
-        validators=[
-            DataRequired(_l("请输入密码。")),
-            Length(min=MIN_PASSWORD_LENGTH, message=_l("密码至少 8 个字符。")),
-        ],
-    )
+    password = PasswordField(_l("密码"), validators=_new_password_rules(_l("请输入密码。")))
     confirm = PasswordField(
         _l("确认密码"), validators=[EqualTo("password", message=_l("两次输入的密码不一致。"))]
     )
@@ -83,13 +76,7 @@ class UserEditForm(_PlacementForm):
 
 
 class PasswordResetForm(FlaskForm):
-    new_password = PasswordField(
-        _l("新密码"),
-        validators=[
-            DataRequired(_l("请输入新密码。")),
-            Length(min=MIN_PASSWORD_LENGTH, message=_l("密码至少 8 个字符。")),
-        ],
-    )
+    new_password = PasswordField(_l("新密码"), validators=_new_password_rules(_l("请输入新密码。")))
     confirm = PasswordField(
         _l("确认新密码"), validators=[EqualTo("new_password", message=_l("两次输入的新密码不一致。"))]
     )
