@@ -314,6 +314,7 @@ def _monitor_quantity(
     month: int,
     thresholds: Any,
     rule: str,
+    metric: str | None = None,
 ) -> tuple[rules.IndicatorLamp, dict[str, Any]]:
     result = rules.monitor_indicator(
         mode=mode,
@@ -329,7 +330,7 @@ def _monitor_quantity(
         thresholds=thresholds,
     )
     explain_inputs = _explain_inputs(
-        ind.target, month, value, grade, forecast, forecast_grade, likelihood, None
+        ind.target, month, value, grade, forecast, forecast_grade, likelihood, metric
     )
     return result, {"inputs": explain_inputs, "formula": result.explain, "rule": rule}
 
@@ -337,27 +338,14 @@ def _monitor_quantity(
 def _monitor_metric(
     ind: Any, mode: Mode, metric: str, value: Decimal | None, month: int, thresholds: Any, rule: str
 ) -> tuple[rules.IndicatorLamp, dict[str, Any]]:
-    if value is None:
-        result = rules.IndicatorLamp(
-            rules.NOT_APPLICABLE,
-            None,
-            None,
-            f"{metric}{'仅在12月计算' if metric == '结转结余率' else '缺少预算数，无法计算'}",
-        )
-    else:
-        result = rules.monitor_indicator(
-            mode=mode,
-            comparator=ind.comparator,
-            low=ind.target_low,
-            high=ind.target_high,
-            actual=value,
-            grade=None,
-            forecast=None,
-            forecast_grade=None,
-            likelihood=None,
-            month=month,
-            thresholds=thresholds,
-        )
+    if value is not None:
+        return _monitor_quantity(ind, mode, value, None, None, None, None, month, thresholds, rule, metric)
+    result = rules.IndicatorLamp(
+        rules.NOT_APPLICABLE,
+        None,
+        None,
+        f"{metric}{'仅在12月计算' if metric == '结转结余率' else '缺少预算数，无法计算'}",
+    )
     explain_inputs = _explain_inputs(ind.target, month, value, None, None, None, None, metric)
     return result, {"inputs": explain_inputs, "formula": result.explain, "rule": rule}
 
