@@ -350,6 +350,22 @@ def _monitor_metric(
     return result, {"inputs": explain_inputs, "formula": result.explain, "rule": rule}
 
 
+def _project_row(
+    inputs: Inputs, project: Any, budget: Decimal, spent: Decimal, execution: Decimal | None, **result: Any
+) -> dict[str, Any]:
+    """A project's stored result row: who it is and its money, plus what the evaluation ``result`` adds."""
+    return {
+        "project_id": project.id,
+        "code": project.code,
+        "name": project.name,
+        "unit_code": inputs.units.get(project.unit_id, ""),
+        "budget": budget,
+        "spent": spent,
+        "execution": execution,
+        **result,
+    }
+
+
 def evaluate_monitoring(inputs: Inputs, pack: RulePack) -> Iterable[DepartmentResult]:
     """绩效运行监控 as of ``inputs.month`` (SPEC §5) for every department of ``inputs``."""
     month, thresholds = inputs.month, pack.thresholds
@@ -369,25 +385,16 @@ def evaluate_monitoring(inputs: Inputs, pack: RulePack) -> Iterable[DepartmentRe
             budget, spent = _project_money(inputs, department.id, project)
             lamp = rules.budget_lamp(spent, budget, month, thresholds)
             project_rows.append(
-                {
-                    "project_id": project.id,
-                    "code": project.code,
-                    "name": project.name,
-                    "unit_code": inputs.units.get(project.unit_id, ""),
-                    "budget": budget,
-                    "spent": spent,
-                    "execution": lamp.execution,
-                    "budget_status": lamp.status,
-                    "execution_score": None,
-                    "total": None,
-                    "grade": None,
-                    "explain": {
+                _project_row(
+                    inputs, project, budget, spent, lamp.execution,
+                    budget_status=lamp.status, execution_score=None, total=None, grade=None,
+                    explain={
                         "inputs": {"budget": _num(budget), "spent": _num(spent), "month": month},
                         "formula": lamp.explain,
                         "rule": rule,
                     },
-                }
-            )
+                )
+            )  # fmt: skip
         indicator_rows = []
         project_units = {p.unit_id for p in inputs.projects.get(department.id, ())}
         needs_department_report = False
@@ -586,19 +593,10 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterable[Departm
             total = execution_points + sum((r["score"] for r in rows), ZERO)
             grade = rules.grade_for(total, pack)
             project_rows.append(
-                {
-                    "project_id": project.id,
-                    "code": project.code,
-                    "name": project.name,
-                    "unit_code": inputs.units.get(project.unit_id, ""),
-                    "budget": budget,
-                    "spent": spent,
-                    "execution": lamp.execution,
-                    "budget_status": None,
-                    "execution_score": execution_points,
-                    "total": total,
-                    "grade": grade,
-                    "explain": {
+                _project_row(
+                    inputs, project, budget, spent, lamp.execution,
+                    budget_status=None, execution_score=execution_points, total=total, grade=grade,
+                    explain={
                         "inputs": {"budget": _num(budget), "spent": _num(spent)},
                         "formula": (
                             f"预算执行率得分 = min({rules.fmt_number(lamp.execution)}, 1) × "
@@ -607,8 +605,8 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterable[Departm
                         ),
                         "rule": pack.label,
                     },
-                }
-            )
+                )
+            )  # fmt: skip
             indicator_rows.extend(rows)
         own = by_project.get(None, [])
         weights = rules.department_weights([i.level1 for i in own], [i.weight for i in own], pack)
