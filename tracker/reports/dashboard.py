@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tracker.auth import access
+from tracker.evaluation.rules import as_percent, time_progress
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
 from tracker.reports.forms import LAMP_TEXT, to_decimal
@@ -144,7 +145,7 @@ def _progress_chart(departments: list[Department], year: int, month: int) -> dic
             "mode": "lines+markers",
             "name": "时间进度",
             "x": labels,
-            "y": [round(m * 100 / 12, 2) for m in months],
+            "y": [float(as_percent(time_progress(m))) for m in months],
             "line": {"dash": "dash", "color": "#6e7781"},
         }
     ]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from tracker.evaluation.rules import time_progress
 from tracker.extensions import db
 from tracker.targets.grammar import parse_target
 from tracker.targets.imports import ImportReport, run_import
@@ -135,7 +136,7 @@ def synthetic_actual(
 ) -> list[object] | None:
     """One row of the actuals file for ``indicator`` as of ``month`` (year to date)."""
     target = parse_target(indicator.target, indicator.level1)
-    progress = Decimal(month) / 12
+    progress = time_progress(month)
     cause = measure = ""
     if target.is_qualitative:
         value = QUALITATIVE_GRADES.get(indicator.name, "达成")
