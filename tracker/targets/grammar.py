@@ -75,9 +75,6 @@ class Target:
     def is_qualitative(self) -> bool:
         return self.comparator is Comparator.QUALITATIVE
 
-    def display(self) -> str:
-        return format_target(self)
-
 
 # Longest first, so 大于等于 wins over 大于 and >= over >.
 _PREFIXES: tuple[tuple[str, Comparator], ...] = tuple(
