@@ -136,6 +136,8 @@ def self_assessment_document(
                 "unit": project["unit_code"],
                 "total": number(project["total"]),
                 "grade": project["grade"],
+                "budget": number(project["budget"]),
+                "spent": number(project["spent"]),
                 "execution": {
                     "rate": _percent(project["execution"]) or 0.0,
                     "score": number(project["execution_score"]),

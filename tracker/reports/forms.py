@@ -394,14 +394,13 @@ def self_assessment_package(document: dict, department_code: str, report_date: d
         project = projects.get(item["code"])
         name = item.get("name") or (project.name if project else item["code"])
         unit_name = project.unit.name if project else item.get("unit", "")
-        execution = item.get("execution") or {}
         sheets.append(
             SelfAssessmentSheet(
                 title="项目支出绩效自评表",
                 sheet_name=_sheet_name("自评", number, name, used),
                 project_code=item["code"],
                 heading=[("项目名称", name), ("主管部门", department.name), ("实施单位", unit_name)],
-                funds=_project_funds(project, item["code"], spending, execution),
+                funds=_project_funds(project, item),
                 goal_expected=(project.annual_goal if project else None) or "",
                 goal_actual=_achievement_summary(
                     item["indicators"], item.get("total"), item.get("grade", "")
@@ -432,9 +431,10 @@ def self_assessment_package(document: dict, department_code: str, report_date: d
     return Package("self-assessment", year, None, department.code, department.name, report_date, None, sheets)
 
 
-def _project_funds(project: Project | None, code: str, spending, execution: dict) -> list[FundRow]:
-    """年度资金总额 / 其中：财政拨款 / 其他资金. 预算调整 rows and spending carry no source of funds, so
-    they are counted under 财政拨款 (the only source in the 焦作 budget)."""
+def _project_funds(project: Project | None, item: dict) -> list[FundRow]:
+    """年度资金总额 / 其中：财政拨款 / 其他资金. 全年预算数 and 全年执行数 are the evaluation's (SPEC §5:
+    年初预算 + 预算调整, spending through December). 预算调整 rows and spending carry no source of funds,
+    so they are counted under 财政拨款 (the only source in the 焦作 budget)."""
     initial = project.initial_budget if project else Decimal(0)
     other = Decimal(0)
     if project is not None:
@@ -442,8 +442,9 @@ def _project_funds(project: Project | None, code: str, spending, execution: dict
             other = project.other_funds
         elif project.general_budget is not None:
             other = max(project.initial_budget - project.general_budget, Decimal(0))
-    budget = initial + spending.get((code, "预算调整"), Decimal(0))
-    spent = spending.get((code, "支出"), Decimal(0))
+    budget = to_decimal(item.get("budget")) or Decimal(0)
+    spent = to_decimal(item.get("spent")) or Decimal(0)
+    execution = item.get("execution") or {}
     rate = to_decimal(execution.get("rate"))
     score = to_decimal(execution.get("score"))
     return [
