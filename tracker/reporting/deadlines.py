@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tracker.auth import access
-from tracker.evaluation.rulepacks import get_rule_pack
+from tracker.evaluation.service import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting import audit
 from tracker.reporting.models import ReportingDeadline
@@ -40,7 +40,7 @@ def deadline_for(year: int, month: int) -> date:
     )
     if stored is not None:
         return stored
-    return default_deadline(year, month, get_rule_pack(current_app.config.get("RULE_PACK")).report_due_day)
+    return default_deadline(year, month, current_rule_pack().report_due_day)
 
 
 def deadlines_for_year(year: int) -> dict[int, date]:

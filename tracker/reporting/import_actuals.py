@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from tracker.auth.access import can_manage_department, can_write_unit_report
-from tracker.evaluation.rulepacks import get_rule_pack
+from tracker.evaluation.service import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting.audit import record_many
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
@@ -50,7 +50,8 @@ class ActualsImporter:
             ctx.error(0, "", "只有填报员和部门管理员可以导入实际完成值")
             return
         indicators = self._indicators(ctx)
-        band_of = get_rule_pack().band
+        # The finance bureau's configured pack, as the form and the evaluation use (SPEC §6a).
+        band_of = current_rule_pack().band
         resolved: dict[int, dict[str, Any]] = {}
         first: dict[tuple, int] = {}
         for row in ctx.rows:

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,8 +24,9 @@ from tracker.auth import access
 from tracker.auth.access import Forbidden, NotFound
 from tracker.auth.models import User
 from tracker.evaluation.modes import Mode
-from tracker.evaluation.rulepacks import RulePack, get_rule_pack
+from tracker.evaluation.rulepacks import RulePack
 from tracker.evaluation.rules import IndicatorLamp, monitor_indicator, needs_deviation_cause
+from tracker.evaluation.service import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting import audit
 from tracker.reporting.deadlines import deadline_for, is_overdue, today
@@ -175,10 +175,6 @@ class ReportData:
 # ---------------------------------------------------------------- reading
 
 
-def rule_pack() -> RulePack:
-    return get_rule_pack(current_app.config.get("RULE_PACK"))
-
-
 def _bands(pack: RulePack) -> dict[str, tuple[Decimal, Decimal]]:
     return {name: (band.low, band.high) for name, band in pack.bands}
 
@@ -291,7 +287,7 @@ def get_report(
     current = {a.indicator_id: a for a in report.actuals} if report else {}
     before = {a.indicator_id: a for a in previous.actuals} if previous else {}
     computed = _computed_values(department, unit, year, month, indicators)
-    pack = rule_pack()
+    pack = current_rule_pack()
     rows = []
     for indicator in indicators:
         value = computed.get(indicator.computed_metric) if indicator.computed_metric else None
@@ -335,15 +331,15 @@ def preview_lamp(
     indicator = next((i for i in _indicators(department, unit, year) if i.id == indicator_id), None)
     if indicator is None:
         raise NotFound(f"indicator {indicator_id}")
-    values, errors = _parse(indicator, raw, rule_pack())
+    values, errors = _parse(indicator, raw, current_rule_pack())
     if errors:
         return None, errors
-    return lamp_for(indicator, values, month, rule_pack()), {}
+    return lamp_for(indicator, values, month, current_rule_pack()), {}
 
 
 def typed_lamps(data: ReportData, typed: Mapping[int, Mapping[str, Any]]) -> dict[int, IndicatorLamp]:
     """Lamps from values typed but not saved (a form shown again after an error)."""
-    pack = rule_pack()
+    pack = current_rule_pack()
     lamps = {}
     for row in data.rows:
         raw = typed.get(row.indicator.id)
@@ -416,7 +412,7 @@ def _apply_values(
             else "报告已提交，等待审核，不能修改。"
         )
     indicators = {i.id: i for i in _indicators(department, unit, year)}
-    pack = rule_pack()
+    pack = current_rule_pack()
     errors: dict[str, list[str]] = {}
     parsed: dict[int, tuple[Indicator, RowValues, Mapping[str, Any]]] = {}
     for key, raw in values.items():
