@@ -64,6 +64,15 @@ def visible_unit_ids(user) -> set[int] | None:
     return set()
 
 
+def readable_departments(user) -> list[Department]:
+    """The departments ``user`` may read, by code: every page's department picker."""
+    ids = visible_department_ids(user)
+    query = select(Department).order_by(Department.code)
+    if ids is not None:
+        query = query.where(Department.id.in_(ids or {-1}))
+    return list(db.session.scalars(query))
+
+
 def can_read_department(user, department_id: int) -> bool:
     visible = visible_department_ids(user)
     return visible is None or department_id in visible

@@ -26,7 +26,6 @@ __all__ = [
     "project_history",
     "unit_projects",
     "audit_entries",
-    "visible_departments",
 ]
 
 
@@ -115,14 +114,6 @@ def unit_projects(user: User, unit_code: str, year: int) -> list[Project]:
             select(Project).where(Project.unit_id == unit.id, Project.year == year).order_by(Project.code)
         )
     )
-
-
-def visible_departments(user: User) -> list[Department]:
-    ids = access.visible_department_ids(user)
-    query = select(Department).order_by(Department.code)
-    if ids is not None:
-        query = query.where(Department.id.in_(ids or {-1}))
-    return list(db.session.scalars(query))
 
 
 def completeness(user: User, department_code: str, year: int) -> list[CompletenessRow]:

@@ -115,7 +115,7 @@ def home():
         return render_template(
             "home/reporter.html", unit=user.unit, months=months, year=year, years=years, projects=projects
         )
-    departments = overview.visible_departments(user)
+    departments = access.readable_departments(user)
     if not departments:
         return render_template(
             "home/overview.html", department=None, departments=[], rows=[], year=year, years=years
@@ -386,7 +386,7 @@ def audit_log():
     entries = overview.audit_entries(user, unit_code=unit_code, year=year, month=month)
     visible = access.visible_unit_ids(user)
     units = [
-        u for d in overview.visible_departments(user) for u in d.units if visible is None or u.id in visible
+        u for d in access.readable_departments(user) for u in d.units if visible is None or u.id in visible
     ]
     return render_template(
         "reporting/audit.html", entries=entries, units=units, unit_code=unit_code, year=year, month=month

@@ -47,11 +47,7 @@ def _visible_departments(user, department_code: str | None) -> list[Department]:
     if department_code:
         department = access.require_department(user, department_code)
         return [department]
-    visible = access.visible_department_ids(user)
-    query = select(Department).order_by(Department.code)
-    if visible is not None:
-        query = query.where(Department.id.in_(visible or {-1}))
-    return list(db.session.scalars(query))
+    return access.readable_departments(user)
 
 
 def _default_period(departments: list[Department], year: int | None, month: int | None) -> tuple[int, int]:

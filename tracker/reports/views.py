@@ -105,16 +105,9 @@ def delivery_list():
 
 
 def _department_choices():
-    from sqlalchemy import select
-
-    from tracker.extensions import db
-    from tracker.targets.models import Department
-
-    if access.is_finance(current_user):
-        return list(db.session.scalars(select(Department).order_by(Department.code)))
-    if current_user.role == "department" and current_user.department_id:
-        return [db.session.get(Department, current_user.department_id)]
-    return []
+    if current_user.role == "reporter":
+        return []
+    return access.readable_departments(current_user)
 
 
 @bp.post("/deliveries/send")
