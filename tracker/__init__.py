@@ -8,13 +8,19 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import CONFIGS, INSTANCE_DIR
-
 DOMAINS = ("targets", "reporting", "evaluation", "reports", "scheduler", "auth", "api")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-def create_app(config_name: str | None = None, **overrides: object) -> Flask:
+def create_app(config_name: str | None = None, *, web: bool = True, **overrides: object) -> Flask:
+    """The app. ``web=False`` builds what a process that serves no request needs — a ``flask tracker``
+    command, a scheduled job: config, database, templates, language and the commands, but no pages,
+    API, login, CSRF or rate limits. Each domain's ``init_app`` wires the first part, its
+    ``init_web`` the second."""
+    # Imported here, not at the top: Flask imports this package (for the ``tracker`` command group)
+    # before it has put the project directory, where config.py lives, on the import path.
+    from config import CONFIGS, INSTANCE_DIR
+
     app = Flask(__name__, template_folder=str(TEMPLATES), instance_path=str(INSTANCE_DIR))
     config_name = config_name or os.environ.get("TRACKER_CONFIG", "development")
     app.config.from_object(CONFIGS[config_name])
@@ -24,19 +30,19 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     from tracker import models  # noqa: F401  (every model registered before anything queries)
+    from tracker.cli import tracker_cli
     from tracker.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-    csrf.init_app(app)
-    limiter.init_app(app)
-
-    from tracker.cli import tracker_cli
-
+    if web:
+        csrf.init_app(app)
+        limiter.init_app(app)
     for domain in DOMAINS:
         module = importlib.import_module(f"tracker.{domain}")
-        init = getattr(module, "init_app", None)
-        if init is not None:
-            init(app)
+        for hook in ("init_app", "init_web") if web else ("init_app",):
+            init = getattr(module, hook, None)
+            if init is not None:
+                init(app)
     app.cli.add_command(tracker_cli)
     return app

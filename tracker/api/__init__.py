@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask import Flask
 
 
-def init_app(app: Flask) -> None:
-    """Register this domain's blueprints and CLI commands."""
-    from tracker.api import cli  # noqa: F401  (registers create-token)
+def init_web(app: Flask) -> None:
+    """Register the API, its documentation and the token pages of the account page."""
     from tracker.api.catalog import departments, indicators, projects, units
     from tracker.api.core import BEARER, api, register
     from tracker.api.docs import register_docs
@@ -16,7 +15,7 @@ def init_app(app: Flask) -> None:
     from tracker.api.monthly import department_reports, reports
     from tracker.api.operations import deliveries, job_runs
     from tracker.api.spending import spending
-    from tracker.api.web import init_web
+    from tracker.api.web import init_token_pages
 
     api.init_app(
         app,
@@ -57,4 +56,4 @@ def init_app(app: Flask) -> None:
         ],
     )
     register_docs(app)
-    init_web(app)
+    init_token_pages(app)

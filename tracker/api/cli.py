@@ -6,10 +6,9 @@ from __future__ import annotations
 import click
 
 from tracker.api.tokens import MAX_EXPIRES_DAYS, TokenError, issue_token_for
-from tracker.cli import tracker_cli
 
 
-@tracker_cli.command("create-token")
+@click.command("create-token")
 @click.argument("username")
 @click.option(
     "--expires",

@@ -62,6 +62,6 @@ def _tokens_of_current_user():  # type: ignore[no-untyped-def]
     return [(token, token_state(token)) for token in list_tokens(current_user._get_current_object())]
 
 
-def init_web(app: Flask) -> None:
+def init_token_pages(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["api_tokens_of_current_user"] = _tokens_of_current_user

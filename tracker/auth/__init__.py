@@ -22,12 +22,17 @@ DEFAULT_CSP = (
 
 
 def init_app(app: Flask) -> None:
-    from tracker.auth import cli  # noqa: F401  (registers create-user)
+    """Language and number formats: pages, PDF reports and e-mails all use them."""
     from tracker.auth.i18n import init_i18n
+
+    init_i18n(app)
+
+
+def init_web(app: Flask) -> None:
+    """Login, sessions, security headers, error pages and the account and user pages."""
     from tracker.auth.models import User
     from tracker.auth.views import bp, end_session
 
-    init_i18n(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"

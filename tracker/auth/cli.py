@@ -6,10 +6,9 @@ import click
 
 from tracker.auth import services
 from tracker.auth.models import ROLES
-from tracker.cli import tracker_cli
 
 
-@tracker_cli.command("create-user")
+@click.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="reporter|department|finance|admin")
 @click.option("--unit", "unit_code", help="预算单位编码 (reporter)")

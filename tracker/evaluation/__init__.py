@@ -5,12 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 
-def init_app(app: Flask) -> None:
-    """Register this domain's blueprints and CLI commands."""
-    from tracker.cli import tracker_cli
-    from tracker.evaluation.cli import COMMANDS
+def init_web(app: Flask) -> None:
+    """Register this domain's pages."""
     from tracker.evaluation.views import blueprint
 
-    for command in COMMANDS:
-        tracker_cli.add_command(command)
     app.register_blueprint(blueprint)

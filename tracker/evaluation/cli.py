@@ -73,6 +73,3 @@ def monitoring(year: int, month: int, department: str | None, as_json: bool) -> 
 @click.option("--json", "as_json", is_flag=True, help="输出 SPEC §9 的 JSON 文档。")
 def self_assessment(year: int, department: str | None, as_json: bool) -> None:
     _run(service.SELF_ASSESSMENT, year, None, department, as_json)
-
-
-COMMANDS = [evaluate]

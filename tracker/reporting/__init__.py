@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 
-def init_app(app: Flask) -> None:
-    """Register this domain's blueprints and CLI commands."""
+def init_web(app: Flask) -> None:
+    """Register this domain's pages."""
     from tracker.reporting.views import bp
 
     app.register_blueprint(bp)

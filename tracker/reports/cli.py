@@ -6,14 +6,13 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import tracker_cli
 from tracker.reports.delivery import NoRecipients
 from tracker.reports.jobs import send_for_all
 from tracker.reports.models import REPORT_KINDS
 from tracker.reports.service import BadPeriod, build_package, render_package
 
 
-@tracker_cli.command("report")
+@click.command("report")
 @click.argument("kind", type=click.Choice(REPORT_KINDS))
 @click.option("--year", type=int, required=True)
 @click.option("--month", type=click.IntRange(1, 12))
@@ -39,7 +38,7 @@ def report_command(
     )
 
 
-@tracker_cli.command("send-reports")
+@click.command("send-reports")
 @click.option("--kind", type=click.Choice(REPORT_KINDS), required=True)
 @click.option("--year", type=int, required=True)
 @click.option("--month", type=click.IntRange(1, 12))

@@ -125,7 +125,7 @@ def _app() -> Flask:
     if _APP is None:
         from tracker import create_app
 
-        _APP = create_app()
+        _APP = create_app(web=False)
     return _APP
 
 

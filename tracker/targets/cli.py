@@ -31,13 +31,13 @@ def _import_command(kind: str, help_text: str) -> click.Command:
     return command
 
 
-COMMANDS = [
-    _import_command("targets", "导入绩效目标表（部门整体与项目，CSV/XLSX）。"),
-    _import_command("projects", "导入项目与年初预算数。"),
-    _import_command("department", "导入部门预算总额等科目。"),
-    _import_command("spending", "导入按月支出（支出、预算调整、三公经费支出、政府采购支出、结转结余）。"),
-    _import_command("actuals", "导入实际完成值（截至月末累计，视为已审核）。"),
-]
+import_targets = _import_command("targets", "导入绩效目标表（部门整体与项目，CSV/XLSX）。")
+import_projects = _import_command("projects", "导入项目与年初预算数。")
+import_department = _import_command("department", "导入部门预算总额等科目。")
+import_spending = _import_command(
+    "spending", "导入按月支出（支出、预算调整、三公经费支出、政府采购支出、结转结余）。"
+)
+import_actuals = _import_command("actuals", "导入实际完成值（截至月末累计，视为已审核）。")
 
 
 @click.command("import-goals", help="导入部门年度履职目标与主要任务（类别,名称,内容）。")
@@ -57,6 +57,3 @@ def load_demo() -> None:
     for report in load():
         _finish(report)
     click.echo("演示数据已载入：部门 122，2023 年 1–12 月（支出和完成值为模拟的演示数据）。")
-
-
-COMMANDS += [import_goals, load_demo]

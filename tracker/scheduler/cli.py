@@ -1,0 +1,28 @@
+"""``flask tracker scheduler``: the scheduler process (issue 4 §5)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import current_app
+
+from tracker.scheduler import runner
+
+
+@click.command("scheduler", help="启动定时任务进程（APScheduler，Asia/Shanghai；第二个进程自动待命）。")
+@click.option("--catch-up-only", is_flag=True, help="只补跑漏掉的周期，然后退出。")
+def scheduler_command(catch_up_only: bool) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if catch_up_only:
+        lock = runner.leader_lock(app)
+        if not lock.acquire():
+            click.echo("另一个调度进程正在运行。")
+            return
+        try:
+            click.echo(f"补跑 {len(runner.catch_up())} 个任务。")
+        finally:
+            lock.release()
+        return
+    runner.serve(app)
