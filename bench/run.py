@@ -294,6 +294,7 @@ def main(args: argparse.Namespace) -> None:
                     ("self-assessment", data.url),
                     ("cli", data.url),
                 ]
+                done: set[str] = set()
                 for phase, url in phases:
                     result = _run_phase(phase, url, args)
                     label = {
@@ -301,6 +302,9 @@ def main(args: argparse.Namespace) -> None:
                         "load": "load (bulk, generated)",
                         "cli": "CLI one department",
                     }.get(phase, phase)
+                    if phase in done:
+                        label += " (replaces the first)"
+                    done.add(phase)
                     table.append((backend, label, result))
                     if phase == "cli":
                         plain = {**result, "seconds": result["plain_seconds"], "note": "python -c, same rows"}

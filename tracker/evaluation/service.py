@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Table, delete, insert, select, text
 from tracker.auth import access
 from tracker.evaluation import engine, rules
 from tracker.evaluation import parallel as _parallel
-from tracker.evaluation.bulk import bulk_insert, copy_from_text, copy_text
+from tracker.evaluation.bulk import bulk_insert, collector_paused, copy_from_text, copy_text
 from tracker.evaluation.documents import monitoring_document, self_assessment_document
 from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, ReviewerOverride
 from tracker.evaluation.rulepacks import RulePack, get_rule_pack
@@ -253,29 +253,43 @@ def evaluate_all(
     if kind != SELF_ASSESSMENT:
         rules.time_progress(period)
     try:
-        conn = db.session.connection()
-        departments = engine.departments_for(conn, year, department_codes)
-        parts = list(_chunks(departments, chunk))
-        if parallel is None:
-            parallel = (
-                conn.dialect.name == "postgresql"
-                and len(parts) > 1
-                and bool(current_app.config.get("EVALUATION_PARALLEL", True))
-            )
-        if parallel and _parallel.available():
-            total = _evaluate_in_children(conn, kind, year, period, parts, pack)
-        else:
-            total = RunSummary(0, 0, 0)
-            for part in parts:
-                total = total + _store(
-                    conn, kind, year, period, _evaluate(conn, kind, year, period, part, pack), pack
-                )
+        with collector_paused():
+            total = _evaluate_and_store(kind, year, period, pack, department_codes, chunk, parallel)
         if commit:
             db.session.commit()
     except BaseException:
         if commit:
             db.session.rollback()
         raise
+    return total
+
+
+def _evaluate_and_store(
+    kind: str,
+    year: int,
+    period: int,
+    pack: RulePack,
+    department_codes: Sequence[str] | None,
+    chunk: int,
+    parallel: bool | None,
+) -> RunSummary:
+    """The chunks of :func:`evaluate_all`, in forked children or here; the caller commits."""
+    conn = db.session.connection()
+    departments = engine.departments_for(conn, year, department_codes)
+    parts = list(_chunks(departments, chunk))
+    if parallel is None:
+        parallel = (
+            conn.dialect.name == "postgresql"
+            and len(parts) > 1
+            and bool(current_app.config.get("EVALUATION_PARALLEL", True))
+        )
+    if parallel and _parallel.available():
+        return _evaluate_in_children(conn, kind, year, period, parts, pack)
+    total = RunSummary(0, 0, 0)
+    for part in parts:
+        total = total + _store(
+            conn, kind, year, period, _evaluate(conn, kind, year, period, part, pack), pack
+        )
     return total
 
 
