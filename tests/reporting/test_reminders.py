@@ -83,13 +83,36 @@ def test_users_without_an_address_are_skipped_and_counted(units, smtp):
     [
         (date(2023, 8, 5), [5]),  # July is due today, not yet overdue
         (date(2023, 8, 6), [5, 7]),
-        (date(2023, 1, 20), []),  # only months of the current year before this one
+        (date(2023, 1, 20), []),  # in January the reporting year is 2022, which this world has not
+        (date(2024, 1, 5), [5, 7, 8, 9, 10, 11]),  # December 2023 is due today
+        (date(2024, 1, 6), [5, 7, 8, 9, 10, 11, 12]),
+        (date(2024, 2, 6), []),  # 2024 now; January 2024 has no indicators here
     ],
 )
 def test_a_month_is_overdue_only_after_its_deadline(units, on, months):
-    [found] = reminders.overdue_units(on) or [None]
+    found = next((r for r in reminders.overdue_units(on) if r.unit.id == units.late.id), None)
 
     assert ([m.month for m in found.months] if found else []) == months
+
+
+def test_the_december_reminder_names_last_year(units, smtp):
+    reminders.send_overdue_reminders(date(2024, 1, 8))
+
+    [message] = [m for envelope, m in smtp.inbox.messages if "late@example.invalid" in envelope]
+    assert "2023年5月、7月、8月、9月、10月、11月、12月" in message["Subject"]
+    assert "2023年12月（截止日期 2024-01-05，未填报）" in message.get_content()
+
+
+@pytest.mark.parametrize(
+    ("on", "year", "months"),
+    [
+        (date(2024, 1, 1), 2023, range(1, 13)),
+        (date(2024, 2, 1), 2024, range(1, 2)),
+        (date(2024, 12, 31), 2024, range(1, 12)),
+    ],
+)
+def test_the_reporting_year_is_that_of_the_month_just_ended(on, year, months):
+    assert reminders.reporting_year(on) == (year, months)
 
 
 def test_the_job_is_registered_daily_at_half_past_eight():

@@ -2,7 +2,7 @@
 §5 "units' reports are due on day 5 of the next month"; issue 4 §5 "daily overdue-report reminders").
 
 One message per unit: To its active reporters (填报员), Cc its department's active admins (部门管理员),
-listing each overdue month of the current year with its deadline and the form's link. Users without
+listing each overdue month of the reporting year (in January, still last year) with its deadline and the form's link. Users without
 an e-mail address are skipped and counted. Mail goes through :mod:`tracker.reports.mailer`, the one
 piece of code that speaks SMTP; a failed send raises, so the scheduler marks the run failed.
 """
@@ -23,7 +23,14 @@ from tracker.reporting.models import MonthlyReport
 from tracker.reports.mailer import build_message, send_message
 from tracker.targets.models import Indicator, Project, Unit
 
-__all__ = ["OverdueMonth", "UnitReminder", "ReminderResult", "overdue_units", "send_overdue_reminders"]
+__all__ = [
+    "OverdueMonth",
+    "UnitReminder",
+    "ReminderResult",
+    "reporting_year",
+    "overdue_units",
+    "send_overdue_reminders",
+]
 
 log = logging.getLogger("tracker.reporting.reminders")
 
@@ -56,16 +63,22 @@ class ReminderResult:
     units_without_recipients: list[str] = field(default_factory=list)
 
 
+def reporting_year(on: date) -> tuple[int, range]:
+    """The reporting year on a day and its months that have ended: the year of the month just
+    ended, so that in January it is still last year, whose December report falls due on 5 January."""
+    if on.month == 1:
+        return on.year - 1, range(1, 13)
+    return on.year, range(1, on.month)
+
+
 def overdue_units(on: date) -> list[UnitReminder]:
-    """Units with a report of this year, before this month, still unsubmitted after its deadline.
+    """Units with a report of the reporting year (:func:`reporting_year`) still unsubmitted after
+    its deadline.
 
     Only units with indicators that year are held to reporting; the 部门整体 report is the department
     admins' own and is not part of this reminder. Set-based: one read each of units, reports, users.
     """
-    year = on.year
-    months = range(1, on.month)
-    if not months:
-        return []
+    year, months = reporting_year(on)
     deadlines = deadlines_for_year(year)
     due_months = [m for m in months if on > deadlines[m]]
     if not due_months:
