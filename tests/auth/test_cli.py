@@ -37,6 +37,26 @@ def test_create_user_makes_a_reporter_of_a_unit(cli, world, session):
     assert "long enough" not in user.password_hash
 
 
+def test_create_user_stores_the_e_mail_address_reminders_go_to(cli, world, session):
+    result = cli.invoke(
+        args=[
+            "tracker",
+            "create-user",
+            "rep2",
+            "--role",
+            "reporter",
+            "--unit",
+            "801001",
+            "--email",
+            " rep2@example.invalid ",
+            "--password",
+            "long enough",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert _user(session, "rep2").email == "rep2@example.invalid"
+
+
 def test_create_user_prompts_for_the_password_when_not_given(cli, world, session):
     result = cli.invoke(
         args=["tracker", "create-user", "fin2", "--role", "finance"], input="secret-pass\nsecret-pass\n"
@@ -74,6 +94,10 @@ def test_creating_a_user_is_audited(cli, world, session):
         (["x4", "--role", "finance", "--unit", "801001"], "不属于某个单位或部门"),
         (["r801001", "--role", "finance"], "已存在"),
         (["x5", "--role", "admin", "--password", "short"], "密码至少 8 个字符"),
+        (
+            ["x6", "--role", "finance", "--email", "finance at bureau"],
+            "电子邮箱“finance at bureau”格式不正确",
+        ),
     ],
 )
 def test_create_user_refuses_bad_input(cli, world, args, message):

@@ -14,6 +14,7 @@ from tracker.auth.models import ROLES
 @click.option("--unit", "unit_code", help="预算单位编码 (reporter)")
 @click.option("--department", "department_code", help="部门编码 (department)")
 @click.option("--display-name", default="", help="显示名称")
+@click.option("--email", default=None, help="电子邮箱（逾期提醒、报送通知）")
 @click.option(
     "--password",
     prompt="密码",
@@ -21,7 +22,7 @@ from tracker.auth.models import ROLES
     confirmation_prompt="再次输入密码",
     help="omitted: asked for without echo",
 )
-def create_user_command(username, role, unit_code, department_code, display_name, password) -> None:
+def create_user_command(username, role, unit_code, department_code, display_name, email, password) -> None:
     """Create a user (填报员/部门管理员/财政局/系统管理员)."""
     try:
         user = services.create_user(
@@ -31,6 +32,7 @@ def create_user_command(username, role, unit_code, department_code, display_name
             unit_code=unit_code,
             department_code=department_code,
             display_name=display_name,
+            email=email,
         )
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
-from tracker.auth.services import MIN_PASSWORD_LENGTH
+from tracker.auth.services import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MIN_PASSWORD_LENGTH
 
 
 def _new_password_rules(required: object) -> list:
@@ -30,7 +30,7 @@ class ChangePasswordForm(FlaskForm):
 
 # ---------------------------------------------------------------- 用户管理 (/users, 系统管理员)
 
-_EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("电子邮箱格式不正确。"))
+_EMAIL = Regexp(EMAIL_PATTERN, message=_l("电子邮箱格式不正确。"))
 
 
 class _PlacementForm(FlaskForm):
@@ -45,7 +45,11 @@ class _PlacementForm(FlaskForm):
     )
     email = StringField(
         _l("电子邮箱"),
-        validators=[Optional(), Length(max=200, message=_l("电子邮箱最多 200 个字符。")), _EMAIL],
+        validators=[
+            Optional(),
+            Length(max=MAX_EMAIL_LENGTH, message=_l("电子邮箱最多 200 个字符。")),
+            _EMAIL,
+        ],
     )
 
     def validate_unit_code(self, field) -> None:

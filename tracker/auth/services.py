@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,6 +35,9 @@ def _dummy_hash() -> str:
 
 
 MIN_PASSWORD_LENGTH = 8
+#: 电子邮箱: something, one @, a domain with a dot, no spaces (the /users form checks the same).
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+MAX_EMAIL_LENGTH = 200
 DEMO_PASSWORD = "tracker-demo"
 #: username → (role, unit code, department code) of the demo accounts (README, issue 3).
 DEMO_USERS: dict[str, tuple[str, str | None, str | None]] = {
@@ -151,6 +155,18 @@ def _placement(
     return None, None
 
 
+def clean_email(email: str | None) -> str | None:
+    """An e-mail address as stored: trimmed, ``None`` when blank; a malformed one is refused."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise AccountError(f"电子邮箱最多 {MAX_EMAIL_LENGTH} 个字符。", "email")
+    if not re.match(EMAIL_PATTERN, email):
+        raise AccountError(f"电子邮箱“{email}”格式不正确。", "email")
+    return email
+
+
 def create_user(
     username: str,
     password: str,
@@ -175,12 +191,13 @@ def create_user(
         raise AccountError(f"用户“{username}”已存在。", "username")
     unit, department = _placement(role, unit_code, department_code)
     check_password_rules(password)
+    email = clean_email(email)
     user = User(
         username=username,
         password_hash=hash_password(password),
         role=role,
         display_name=display_name,
-        email=email or None,
+        email=email,
         unit=unit,
         department=department,
     )
@@ -257,6 +274,7 @@ def update_user(
     if user.id == actor.id and role != user.role:
         raise AccountError("不能更改自己的角色。", "role")
     unit, department = _placement(role, unit_code, department_code)
+    email = clean_email(email)
     changes = [
         ("role", user.role, role),
         ("unit", user.unit.code if user.unit else None, unit.code if unit else None),
@@ -266,10 +284,10 @@ def update_user(
             department.code if department else None,
         ),
         ("display_name", user.display_name or "", display_name),
-        ("email", user.email, email or None),
+        ("email", user.email, email),
     ]
     user.role, user.unit, user.department = role, unit, department
-    user.display_name, user.email = display_name, email or None
+    user.display_name, user.email = display_name, email
     db.session.flush()
     for field, old, new in changes:
         if old != new:
