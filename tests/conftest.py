@@ -163,10 +163,18 @@ def free_port() -> int:
 
 
 class Inbox:
-    """What the SMTP server received: (envelope recipients, parsed message)."""
+    """What the SMTP server received: (envelope recipients, parsed message). Addresses put in
+    ``refuse`` are answered 550 at RCPT, as a server does for an unknown mailbox."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         self.messages.append(

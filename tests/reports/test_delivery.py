@@ -153,6 +153,36 @@ def test_finance_recipients_replace_the_environment_address_and_departments_get_
     assert envelope == ["jxk@czj.example.org", "kj@czj.example.org", "office@801.example.org"]
 
 
+def test_a_retry_goes_only_to_the_recipients_the_server_refused(scenario, smtp):
+    finance = UserFactory(role="finance")
+    deliveries.set_recipients(finance, None, "jxk@czj.example.org；kj@czj.example.org")
+    smtp.inbox.refuse.add("kj@czj.example.org")
+
+    record = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+
+    assert record.status == "retrying" and "kj@czj.example.org" in record.last_error
+    smtp.inbox.refuse.clear()
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(minutes=6)) == 1
+    assert record.status == "sent"
+    assert [envelope for envelope, _ in smtp.inbox.messages] == [
+        ["jxk@czj.example.org"],
+        ["kj@czj.example.org"],
+    ]
+    assert all(m["To"] == "jxk@czj.example.org, kj@czj.example.org" for _, m in smtp.inbox.messages)
+
+
+def test_a_resend_goes_to_every_recipient_again(scenario, smtp):
+    finance = UserFactory(role="finance")
+    deliveries.set_recipients(finance, None, "jxk@czj.example.org；kj@czj.example.org")
+    record = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+
+    deliveries.resend(finance, record.id, now=T0)
+
+    assert [sorted(envelope) for envelope, _ in smtp.inbox.messages] == [
+        ["jxk@czj.example.org", "kj@czj.example.org"]
+    ] * 2
+
+
 def test_a_department_user_cannot_set_recipients(scenario):
     user = UserFactory(role="department", department_id=scenario.department.id)
 

@@ -87,6 +87,17 @@ def test_deliveries_page_shows_records_and_attempts(client, scenario, smtp, fina
     assert "重试中" in page and record.xlsx_name in page and "ConnectionRefusedError" in page
 
 
+def test_deliveries_page_names_the_recipients_a_retry_still_has_to_reach(client, scenario, smtp, finance):
+    deliveries.set_recipients(finance, None, "jxk@czj.example.org；kj@czj.example.org")
+    smtp.inbox.refuse.add("kj@czj.example.org")
+    deliveries.send_package("execution", 2023, 7, "801", now=datetime(2024, 1, 5, tzinfo=UTC))
+    login_as(client, finance)
+
+    page = client.get("/deliveries").get_data(as_text=True)
+
+    assert "待送达：kj@czj.example.org" in page
+
+
 def test_deliveries_of_another_department_are_not_listed(client, scenario, smtp):
     record = deliveries.send_package("execution", 2023, 7, "801")
     other = DepartmentFactory()

@@ -262,12 +262,18 @@ def send_package(
 
 
 def attempt(delivery_id: int, *, trigger: str = "send", now: datetime | None = None) -> bool:
-    """One try at sending a delivery's stored files; records the attempt and commits."""
+    """One try at sending a delivery's stored files; records the attempt and commits.
+
+    A send or resend goes to every recipient; a retry only to those whose server has not accepted
+    the message yet (when a server refuses some recipients it still takes the others)."""
     now = now or _now()
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None:
         raise LookupError(delivery_id)
     department = delivery.department
+    if trigger != "retry":
+        delivery.delivered_to = ""
+    pending = delivery.undelivered
     delivery.attempts += 1
     number = len(delivery.attempt_log) + 1
     error: str | None = None
@@ -279,9 +285,14 @@ def attempt(delivery_id: int, *, trigger: str = "send", now: datetime | None = N
         message = build_message(
             delivery.subject, delivery.recipient_list, _body(delivery, department), attachments
         )
-        send_message(message, delivery.recipient_list)
-    except (MailError, storage.FileMissing) as exc:
-        error = str(exc)
+        send_message(message, pending)
+        accepted = pending
+    except MailError as exc:
+        error, accepted = str(exc), exc.accepted
+    except storage.FileMissing as exc:
+        error, accepted = str(exc), []
+    reached = (set(delivery.recipient_list) - set(pending)) | set(accepted)
+    delivery.delivered_to = ",".join(a for a in delivery.recipient_list if a in reached)
     delivery.attempt_log.append(
         DeliveryAttempt(number=number, at=now, ok=error is None, error=error, trigger=trigger)
     )

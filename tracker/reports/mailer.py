@@ -13,7 +13,12 @@ __all__ = ["build_message", "send_message", "MailError"]
 
 
 class MailError(Exception):
-    """The message could not be handed to the SMTP server; ``str()`` says why."""
+    """The message could not be handed to the SMTP server for every recipient; ``str()`` says why.
+    ``accepted`` names the recipients the server took all the same (some refused, others not)."""
+
+    def __init__(self, message: str, accepted: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.accepted = accepted or []
 
 
 def build_message(
@@ -54,4 +59,5 @@ def send_message(message: EmailMessage, recipients: list[str]) -> None:
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"{type(exc).__name__}: {exc}") from exc
     if refused:
-        raise MailError(f"收件人被拒绝：{', '.join(sorted(refused))}")
+        accepted = [address for address in recipients if address not in refused]
+        raise MailError(f"收件人被拒绝：{', '.join(sorted(refused))}", accepted=accepted)

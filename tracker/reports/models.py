@@ -63,6 +63,9 @@ class Delivery(Model):
     pdf_name: Mapped[str] = mapped_column(String(200))
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     recipients: Mapped[str] = mapped_column(Text)  # comma-separated, as sent
+    #: Comma-separated: the recipients whose server accepted the message since the last send or
+    #: resend; a retry goes only to the others, so nobody gets the package twice.
+    delivered_to: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -79,6 +82,12 @@ class Delivery(Model):
     @property
     def recipient_list(self) -> list[str]:
         return [address for address in self.recipients.split(",") if address]
+
+    @property
+    def undelivered(self) -> list[str]:
+        """The recipients a retry still has to reach."""
+        delivered = set((self.delivered_to or "").split(","))
+        return [address for address in self.recipient_list if address not in delivered]
 
 
 class DeliveryAttempt(Model):
