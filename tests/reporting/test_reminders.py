@@ -90,9 +90,31 @@ def test_users_without_an_address_are_skipped_and_counted(units, smtp):
     ],
 )
 def test_a_month_is_overdue_only_after_its_deadline(units, on, months):
-    found = next((r for r in reminders.overdue_units(on) if r.unit.id == units.late.id), None)
+    found = next((r for r in reminders.overdue_reminders(on) if r.unit.id == units.late.id), None)
 
     assert ([m.month for m in found.months] if found else []) == months
+
+
+def test_the_department_admins_are_reminded_of_their_own_department_report(units, smtp):
+    department = units.late.department
+    own = IndicatorFactory(project=None, department=department, name="预算执行率", target="≥95%")
+    for month in range(1, 8):
+        if month != 6:
+            monthly_report(department, None, 2023, month, {own: 50}, status="submitted")
+
+    reminders.send_overdue_reminders(date(2023, 8, 7))
+
+    [(envelope, message)] = [(e, m) for e, m in smtp.inbox.messages if "部门整体" in m["Subject"]]
+    assert envelope == ["admin@example.invalid"] and message["Cc"] is None
+    assert message["Subject"] == "【逾期提醒】测试部门（部门整体） 2023年6月绩效监控月报未报送"
+    body = message.get_content()
+    assert body.startswith(f"测试部门（部门编码 {department.code}）部门管理员：")
+    assert f"http://127.0.0.1:5000/reports/department/{department.code}/2023/6" in body
+    assert "抄送" not in body
+
+
+def test_a_department_without_its_own_indicators_gets_no_department_reminder(units, smtp):
+    assert [r.unit is not None for r in reminders.overdue_reminders(date(2023, 8, 7))] == [True]
 
 
 def test_the_december_reminder_names_last_year(units, smtp):

@@ -1,9 +1,10 @@
-"""逾期填报提醒: the daily e-mail to units whose monthly reports are past their deadline (SPEC §1, §4,
-§5 "units' reports are due on day 5 of the next month"; issue 4 §5 "daily overdue-report reminders").
+"""逾期填报提醒: the daily e-mail about monthly reports past their deadline (SPEC §1, §4, §5 "units'
+reports are due on day 5 of the next month"; issue 4 §5 "daily overdue-report reminders").
 
-One message per unit: To its active reporters (填报员), Cc its department's active admins (部门管理员),
-listing each overdue month of the reporting year (in January, still last year) with its deadline and the form's link. Users without
-an e-mail address are skipped and counted. Mail goes through :mod:`tracker.reports.mailer`, the one
+One message per unit: To its active reporters (填报员), Cc its department's active admins (部门管理员);
+and one per department whose 部门整体 report is overdue: To its admins, who fill it in. Each lists the
+overdue months of the reporting year (in January, still last year) with deadline and the form's link.
+Users without an e-mail address are skipped and counted. Mail goes through :mod:`tracker.reports.mailer`, the one
 piece of code that speaks SMTP; a failed send raises, so the scheduler marks the run failed.
 """
 
@@ -21,14 +22,14 @@ from tracker.extensions import db
 from tracker.reporting.deadlines import deadlines_for_year, is_overdue
 from tracker.reporting.models import MonthlyReport
 from tracker.reports.mailer import build_message, send_message
-from tracker.targets.models import Indicator, Project, Unit
+from tracker.targets.models import Department, Indicator, Project, Unit
 
 __all__ = [
     "OverdueMonth",
-    "UnitReminder",
+    "Reminder",
     "ReminderResult",
     "reporting_year",
-    "overdue_units",
+    "overdue_reminders",
     "send_overdue_reminders",
 ]
 
@@ -46,12 +47,24 @@ class OverdueMonth:
 
 
 @dataclass
-class UnitReminder:
-    unit: Unit
+class Reminder:
+    """One message: a unit's overdue reports (``unit`` set) or its department's 部门整体 ones."""
+
+    department: Department
+    unit: Unit | None
     months: list[OverdueMonth]
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # usernames without an e-mail address
+
+    @property
+    def name(self) -> str:
+        return self.unit.name if self.unit else f"{self.department.name}（部门整体）"
+
+    @property
+    def scope_key(self) -> str:
+        """As in :attr:`MonthlyReport.scope_key`."""
+        return f"unit:{self.unit.code}" if self.unit else f"department:{self.department.code}"
 
 
 @dataclass
@@ -60,7 +73,7 @@ class ReminderResult:
 
     rows: int = 0
     skipped_without_email: int = 0
-    units_without_recipients: list[str] = field(default_factory=list)
+    without_recipients: list[str] = field(default_factory=list)  # scope keys (unit:…, department:…)
 
 
 def reporting_year(on: date) -> tuple[int, range]:
@@ -71,59 +84,74 @@ def reporting_year(on: date) -> tuple[int, range]:
     return on.year, range(1, on.month)
 
 
-def overdue_units(on: date) -> list[UnitReminder]:
-    """Units with a report of the reporting year (:func:`reporting_year`) still unsubmitted after
-    its deadline.
+def overdue_reminders(on: date) -> list[Reminder]:
+    """Reports of the reporting year (:func:`reporting_year`) still unsubmitted after their deadline,
+    one :class:`Reminder` per unit and per department (部门整体) with any.
 
-    Only units with indicators that year are held to reporting; the 部门整体 report is the department
-    admins' own and is not part of this reminder. Set-based: one read each of units, reports, users.
+    Held to reporting are the units with project indicators that year and the departments with
+    部门整体 indicators. Set-based: one read each of scopes, reports and users.
     """
     year, months = reporting_year(on)
     deadlines = deadlines_for_year(year)
     due_months = [m for m in months if on > deadlines[m]]
     if not due_months:
         return []
-    units = list(
-        db.session.scalars(
-            select(Unit)
-            .where(
-                Unit.id.in_(
-                    select(Project.unit_id)
-                    .join(Indicator, Indicator.project_id == Project.id)
-                    .where(Indicator.year == year, Project.year == year)
-                )
-            )
-            .order_by(Unit.code)
-        )
-    )
-    if not units:
+    scopes = _scopes_held_to_reporting(year)
+    if not scopes:
         return []
     status = {
-        (unit_id, month): value
-        for unit_id, month, value in db.session.execute(
-            select(MonthlyReport.unit_id, MonthlyReport.month, MonthlyReport.status).where(
+        (scope_key, month): value
+        for scope_key, month, value in db.session.execute(
+            select(MonthlyReport.scope_key, MonthlyReport.month, MonthlyReport.status).where(
                 MonthlyReport.year == year,
-                MonthlyReport.unit_id.in_([u.id for u in units]),
+                MonthlyReport.department_id.in_({r.department.id for r in scopes}),
                 MonthlyReport.month.in_(due_months),
             )
         )
     }
     reminders = []
-    for unit in units:
-        overdue = [
-            OverdueMonth(year, m, deadlines[m], status.get((unit.id, m)))
+    for reminder in scopes:
+        reminder.months = [
+            OverdueMonth(year, m, deadlines[m], status.get((reminder.scope_key, m)))
             for m in due_months
-            if is_overdue(status.get((unit.id, m)), deadlines[m], on)
+            if is_overdue(status.get((reminder.scope_key, m)), deadlines[m], on)
         ]
-        if overdue:
-            reminders.append(UnitReminder(unit, overdue))
+        if reminder.months:
+            reminders.append(reminder)
     _address(reminders)
     return reminders
 
 
-def _address(reminders: list[UnitReminder]) -> None:
-    unit_ids = {r.unit.id for r in reminders}
-    department_ids = {r.unit.department_id for r in reminders}
+def _scopes_held_to_reporting(year: int) -> list[Reminder]:
+    """Empty reminders, units first then departments, each in code order."""
+    units = db.session.scalars(
+        select(Unit)
+        .where(
+            Unit.id.in_(
+                select(Project.unit_id)
+                .join(Indicator, Indicator.project_id == Project.id)
+                .where(Indicator.year == year, Project.year == year)
+            )
+        )
+        .order_by(Unit.code)
+    ).all()
+    departments = db.session.scalars(
+        select(Department)
+        .where(
+            Department.id.in_(
+                select(Indicator.department_id).where(Indicator.year == year, Indicator.project_id.is_(None))
+            )
+        )
+        .order_by(Department.code)
+    ).all()
+    return [Reminder(unit.department, unit, []) for unit in units] + [
+        Reminder(department, None, []) for department in departments
+    ]
+
+
+def _address(reminders: list[Reminder]) -> None:
+    unit_ids = {r.unit.id for r in reminders if r.unit}
+    department_ids = {r.department.id for r in reminders}
     users = db.session.scalars(
         select(User)
         .where(
@@ -135,10 +163,11 @@ def _address(reminders: list[UnitReminder]) -> None:
     ).all()
     for reminder in reminders:
         for user in users:
-            if user.role == "reporter" and user.unit_id == reminder.unit.id:
+            if user.role == "reporter" and reminder.unit and user.unit_id == reminder.unit.id:
                 target = reminder.to
-            elif user.role == "department" and user.department_id == reminder.unit.department_id:
-                target = reminder.cc
+            elif user.role == "department" and user.department_id == reminder.department.id:
+                # A unit's report is copied to its department's admins; a 部门整体 report is theirs.
+                target = reminder.cc if reminder.unit else reminder.to
             else:
                 continue
             address = (user.email or "").strip()
@@ -148,20 +177,24 @@ def _address(reminders: list[UnitReminder]) -> None:
                 reminder.skipped.append(user.username)
 
 
-def _link(unit: Unit, month: OverdueMonth) -> str:
+def _link(reminder: Reminder, month: OverdueMonth) -> str:
     base = (current_app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-    return f"{base}/reports/{unit.code}/{month.year}/{month.month}"
+    scope = reminder.unit.code if reminder.unit else f"department/{reminder.department.code}"
+    return f"{base}/reports/{scope}/{month.year}/{month.month}"
 
 
-def _subject(reminder: UnitReminder) -> str:
+def _subject(reminder: Reminder) -> str:
     months = "、".join(f"{m.month}月" for m in reminder.months)
-    return f"【逾期提醒】{reminder.unit.name} {reminder.months[0].year}年{months}绩效监控月报未报送"
+    return f"【逾期提醒】{reminder.name} {reminder.months[0].year}年{months}绩效监控月报未报送"
 
 
-def _body(reminder: UnitReminder, on: date) -> str:
-    unit = reminder.unit
+def _body(reminder: Reminder, on: date) -> str:
+    if reminder.unit:
+        greeting = f"{reminder.unit.name}（单位编码 {reminder.unit.code}）填报员："
+    else:
+        greeting = f"{reminder.department.name}（部门编码 {reminder.department.code}）部门管理员："
     lines = [
-        f"{unit.name}（单位编码 {unit.code}）填报员：",
+        greeting,
         "",
         f"截至 {on.isoformat()}，以下月份的绩效运行监控月报已过填报截止日期，尚未提交：",
         "",
@@ -169,13 +202,13 @@ def _body(reminder: UnitReminder, on: date) -> str:
     for month in reminder.months:
         state = "草稿未提交" if month.status == "draft" else "未填报"
         lines.append(
-            f"· {month.year}年{month.month}月（截止日期 {month.due.isoformat()}，{state}）：{_link(unit, month)}"
+            f"· {month.year}年{month.month}月（截止日期 {month.due.isoformat()}，{state}）：{_link(reminder, month)}"
         )
     lines += [
         "",
         "请尽快登录系统填报并提交；如已提交，请忽略本邮件。",
         "",
-        "本邮件由绩效目标跟踪系统自动发送，抄送本部门管理员。",
+        "本邮件由绩效目标跟踪系统自动发送" + ("，抄送本部门管理员。" if reminder.unit else "。"),
     ]
     return "\n".join(lines) + "\n"
 
@@ -184,12 +217,12 @@ def send_overdue_reminders(on: date) -> ReminderResult:
     """Send the day's reminders; raises :class:`tracker.reports.mailer.MailError` on the first
     failed send (the run is then failed, and a re-run sends every message again)."""
     result = ReminderResult()
-    for reminder in overdue_units(on):
+    for reminder in overdue_reminders(on):
         result.skipped_without_email += len(reminder.skipped)
         recipients = reminder.to or reminder.cc
         if not recipients:
-            result.units_without_recipients.append(reminder.unit.code)
-            log.warning("unit %s has overdue reports but nobody with an e-mail address", reminder.unit.code)
+            result.without_recipients.append(reminder.scope_key)
+            log.warning("%s has overdue reports but nobody with an e-mail address", reminder.scope_key)
             continue
         message = build_message(_subject(reminder), recipients, _body(reminder, on), [])
         cc = reminder.cc if reminder.to else []
