@@ -1,5 +1,6 @@
 """绩效监控 and 绩效自评 results over the API: the SPEC §9 documents, exactly as
-``flask tracker evaluate … --json`` prints them (stored results when there are, else computed)."""
+``flask tracker evaluate … --json`` prints them (stored results when there are, else computed).
+A POST runs the evaluation and stores it, as the command and the pages' 重新计算 do."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tracker.api.errors import ApiError
 from tracker.api.schemas import (
     MonitoringArgs,
     MonitoringDocumentSchema,
+    RunMonitoringSchema,
+    RunSelfAssessmentSchema,
     SelfAssessmentArgs,
     SelfAssessmentDocumentSchema,
 )
@@ -67,6 +70,14 @@ def _document(kind: str, year: int, month: int | None, department: str | None) -
         raise access.NotFound(str(exc)) from exc
 
 
+def _run(kind: str, year: int, month: int | None, department: str):  # type: ignore[no-untyped-def]
+    """重新计算: the department's admin or finance (the pages' rule); stored, replacing the last run."""
+    try:
+        return _answer(evaluation.rerun(current_api_user(), kind, year, month, department))
+    except LookupError as exc:
+        raise access.NotFound(str(exc)) from exc
+
+
 @evaluations.route("/monitoring")
 class Monitoring(MethodView):
     @evaluations.arguments(MonitoringArgs, location="query")
@@ -81,6 +92,15 @@ class Monitoring(MethodView):
     def get(self, args: dict[str, Any]):
         """绩效运行监控（双监控），截至 month 月（SPEC §5、§9）"""
         return _answer(_document("monitoring", args["year"], args["month"], args.get("department")))
+
+    @evaluations.arguments(RunMonitoringSchema)
+    @evaluations.alt_response(
+        200, schema=MonitoringDocumentSchema, success=True, description="刚计算并保存的绩效运行监控文档"
+    )
+    @errors(evaluations, 403, 404, 422)
+    def post(self, args: dict[str, Any]):
+        """重新计算并保存绩效运行监控（同 `flask tracker evaluate monitoring`）；部门管理员（本部门）、财政局"""
+        return _run(evaluation.MONITORING, args["year"], args["month"], args["department"])
 
 
 @evaluations.route("/self-assessment")
@@ -97,3 +117,12 @@ class SelfAssessment(MethodView):
     def get(self, args: dict[str, Any]):
         """绩效自评（SPEC §6、§9）"""
         return _answer(_document("self-assessment", args["year"], None, args.get("department")))
+
+    @evaluations.arguments(RunSelfAssessmentSchema)
+    @evaluations.alt_response(
+        200, schema=SelfAssessmentDocumentSchema, success=True, description="刚计算并保存的绩效自评文档"
+    )
+    @errors(evaluations, 403, 404, 422)
+    def post(self, args: dict[str, Any]):
+        """重新计算并保存绩效自评（同 `flask tracker evaluate self-assessment`）；部门管理员（本部门）、财政局"""
+        return _run(evaluation.SELF_ASSESSMENT, args["year"], None, args["department"])

@@ -131,6 +131,21 @@ class SelfAssessmentArgs(_Args):
     department = _code_arg("部门编码", metadata={"description": "部门编码（用户可见多个部门时必填）"})
 
 
+class RunMonitoringSchema(Schema):
+    """重新计算 one department's 绩效运行监控 and store it (the body of a POST)."""
+
+    year = _int_arg(2000, 2100, "年度", required=True, metadata={"description": "年度"})
+    month = _int_arg(1, 12, "月份", required=True, metadata={"description": "截至月份"})
+    department = _code_arg("部门编码", required=True, metadata={"description": "部门编码"})
+
+
+class RunSelfAssessmentSchema(Schema):
+    """重新计算 one department's 绩效自评 and store it (the body of a POST)."""
+
+    year = _int_arg(2000, 2100, "年度", required=True, metadata={"description": "年度"})
+    department = _code_arg("部门编码", required=True, metadata={"description": "部门编码"})
+
+
 class DeliveryArgs(_Args):
     year = _int_arg(2000, 2100, "年度", metadata={"description": "年度"})
     month = _int_arg(0, 12, "月份", metadata={"description": "月份（0：年度绩效自评）"})
