@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,38 @@ def test_english_survives_login(client, world):
     client.post("/login", data={"username": "r801001", "password": "correct horse"})
     page = client.get("/reports/801001/2023/7").get_data(as_text=True)
     assert "Save draft" in page and "Level-1 indicator" in page
+
+
+def test_every_message_of_pages_and_services_has_its_english(tmp_path):
+    from babel.messages.frontend import CommandLineInterface
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[2]
+    pot = tmp_path / "messages.pot"
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(root / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "N_",
+            "-o",
+            str(pot),
+            str(root),
+        ]
+    )
+    with (
+        pot.open("rb") as extracted,
+        (root / "tracker/translations/en/LC_MESSAGES/messages.po").open("rb") as po,
+    ):
+        messages, english = read_po(extracted), read_po(po)
+
+    untranslated = [m.id for m in messages if m.id and not (english.get(m.id) and english.get(m.id).string)]
+    assert untranslated == []
 
 
 def test_an_unknown_language_is_ignored(client):

@@ -60,6 +60,18 @@ def test_files_whose_content_is_not_allowed_are_refused(client, world, session, 
     assert session.query(Evidence).count() == 0
 
 
+def test_no_file_can_be_attached_to_a_submitted_report(client, world, session):
+    from tests.factories import monthly_report
+
+    monthly_report(world.department, world.unit, 2023, 7, {}, status="submitted")
+    login_as(client, world.reporter)
+
+    response = _upload(client, world, PDF, "清单.pdf")
+
+    assert "报告状态为“已提交”，不能再上传附件。" in response.get_data(as_text=True)
+    assert session.query(Evidence).count() == 0
+
+
 def test_files_over_the_size_limit_are_refused(client, world, app):
     login_as(client, world.reporter)
     app.config["EVIDENCE_MAX_BYTES"] = 1024

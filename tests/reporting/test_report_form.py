@@ -75,6 +75,17 @@ def test_a_bad_number_shows_a_chinese_error_and_keeps_everything_typed(client, w
     assert _report(session, world).actuals[0].actual == Decimal(50)
 
 
+def test_in_english_the_bad_number_is_explained_in_english(client, world, session):
+    client.get("/lang/en")
+    login_as(client, world.reporter)
+
+    response = client.post(report_url(world), data=form({world.rate: {"actual": "九十五"}}, 0))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "“九十五” is not a valid number; enter a number (e.g. 12.5)" in page
+
+
 def test_a_rate_above_100_percent_is_refused(client, world):
     login_as(client, world.reporter)
     page = client.post(report_url(world), data=form({world.rate: {"actual": "120"}}, 0)).get_data(

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
 from flask_babel import lazy_gettext as _l
 
@@ -22,7 +22,9 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    lang = session.get("lang") or request.cookies.get(LANG_COOKIE)
+    """The request's language (session, then cookie); the default outside a request (commands,
+    jobs, imports), so services can translate their messages wherever they run."""
+    lang = (session.get("lang") or request.cookies.get(LANG_COOKIE)) if has_request_context() else None
     if lang not in LOCALES:
         lang = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh")
     return LOCALES.get(lang, LOCALES["zh"])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth import access
@@ -81,15 +82,17 @@ def _directory() -> Path:
 def _check(filename: str, data: bytes) -> tuple[str, str]:
     limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
     if not data:
-        raise ValidationFailed({"file": ["文件为空"]})
+        raise ValidationFailed({"file": [gettext("文件为空")]})
     if len(data) > limit:
-        raise ValidationFailed({"file": [f"文件超过 {limit // (1024 * 1024)} MB 上限"]})
+        raise ValidationFailed({"file": [gettext("文件超过 %(mb)s MB 上限", mb=limit // (1024 * 1024))]})
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in ALLOWED_TYPES:
-        raise ValidationFailed({"file": ["只接受 PDF、PNG、JPG、DOCX、XLSX 文件"]})
+        raise ValidationFailed({"file": [gettext("只接受 PDF、PNG、JPG、DOCX、XLSX 文件")]})
     actual = detect_type(data[:16], data)
     if actual is None or ALLOWED_TYPES[actual] != ALLOWED_TYPES[extension]:
-        raise ValidationFailed({"file": [f"文件内容与扩展名 .{extension} 不符，已拒绝"]})
+        raise ValidationFailed(
+            {"file": [gettext("文件内容与扩展名 .%(extension)s 不符，已拒绝", extension=extension)]}
+        )
     return actual, ALLOWED_TYPES[actual]
 
 
@@ -118,7 +121,9 @@ def add_evidence(
     _, content_type = _check(filename, data)
     report = _find_report(department, unit, year, month)
     if report is not None and report.status != "draft":
-        raise InvalidState(f"报告状态为“{STATUS_LABELS[report.status]}”，不能再上传附件。")
+        raise InvalidState(
+            gettext("报告状态为“%(status)s”，不能再上传附件。", status=gettext(STATUS_LABELS[report.status]))
+        )
     if report is None:
         report = _new_draft(department, unit, year, month)
         report.updated_by_id = user.id
@@ -185,7 +190,7 @@ def delete_evidence(user: User, evidence_id: int) -> None:
     if not access.can_write_report(user, report.department_id, report.unit_id):
         raise access.refuse(user, "delete evidence")
     if report.status != "draft":
-        raise InvalidState("只有草稿状态的报告可以删除附件。")
+        raise InvalidState(gettext("只有草稿状态的报告可以删除附件。"))
     path = _directory() / evidence.stored_name
     db.session.delete(evidence)
     department = report_department(report)

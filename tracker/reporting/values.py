@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+
 from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
 
 __all__ = ["ROW_FIELDS", "RowValues", "parse_row", "parse_number", "NumberError"]
@@ -64,7 +66,7 @@ def parse_number(value: Any, unit: str = "", *, target_max: Decimal | None = Non
     Rates (%/‰) must lie in 0–100 (0–1000), unless the target itself is above that bound.
     """
     if isinstance(value, float):
-        raise NumberError("数字须以文本或精确小数给出")
+        raise NumberError(_("数字须以文本或精确小数给出"))
     text = _text(value).replace(",", "").replace(" ", "")
     if not text:
         return None
@@ -73,19 +75,19 @@ def parse_number(value: Any, unit: str = "", *, target_max: Decimal | None = Non
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise NumberError(f"“{_text(value)}”不是有效数字，请输入数字（如 12.5）") from None
+        raise NumberError(_("“%(value)s”不是有效数字，请输入数字（如 12.5）", value=_text(value))) from None
     if not number.is_finite():
-        raise NumberError(f"“{_text(value)}”不是有效数字，请输入数字（如 12.5）")
+        raise NumberError(_("“%(value)s”不是有效数字，请输入数字（如 12.5）", value=_text(value)))
     if number < 0:
-        raise NumberError("不能为负数")
+        raise NumberError(_("不能为负数"))
     if abs(number) >= _MAX_ABS:
-        raise NumberError("数字过大")
+        raise NumberError(_("数字过大"))
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -6:
-        raise NumberError("小数最多 6 位")
+        raise NumberError(_("小数最多 6 位"))
     limit = _RATE_LIMITS.get(unit)
     if limit is not None and number > max(limit, target_max or limit):
-        raise NumberError(f"比率应在 0 到 {limit} 之间（单位 {unit}）")
+        raise NumberError(_("比率应在 0 到 %(limit)s 之间（单位 %(unit)s）", limit=limit, unit=unit))
     return number
 
 
@@ -94,14 +96,14 @@ def _choice(value: Any, choices: tuple[str, ...], label: str) -> str | None:
     if not text:
         return None
     if text not in choices:
-        raise NumberError(f"{label}应为 {'、'.join(choices)} 之一")
+        raise NumberError(_("%(label)s应为 %(choices)s 之一", label=label, choices="、".join(choices)))
     return text
 
 
 def _long_text(value: Any, label: str) -> str | None:
     text = _text(value)
     if len(text) > MAX_TEXT:
-        raise NumberError(f"{label}最多 {MAX_TEXT} 个字")
+        raise NumberError(_("%(label)s最多 %(count)s 个字", label=label, count=MAX_TEXT))
     return text or None
 
 
@@ -122,7 +124,7 @@ def parse_row(
     errors: dict[str, list[str]] = {}
     for field in raw:
         if field not in ROW_FIELDS:
-            errors.setdefault(field, []).append("不允许设置此字段")
+            errors.setdefault(field, []).append(_("不允许设置此字段"))
 
     def attempt(field: str, parse) -> None:
         if field not in raw:
@@ -133,16 +135,21 @@ def parse_row(
             errors.setdefault(field, []).append(str(exc))
 
     if qualitative:
-        attempt("actual", lambda v: setattr(values, "grade", _choice(v, GRADES, "完成情况")))
-        attempt("forecast", lambda v: setattr(values, "forecast_grade", _choice(v, GRADES, "全年预计")))
+        attempt("actual", lambda v: setattr(values, "grade", _choice(v, GRADES, _("完成情况"))))
+        attempt("forecast", lambda v: setattr(values, "forecast_grade", _choice(v, GRADES, _("全年预计"))))
         attempt("grade_percent", lambda v: setattr(values, "grade_percent", parse_number(v, "%")))
         if values.grade_percent is not None:
             band = bands.get(values.grade or "")
             if band is None:
-                errors.setdefault("grade_percent", []).append("填写百分比前请先选择完成情况")
+                errors.setdefault("grade_percent", []).append(_("填写百分比前请先选择完成情况"))
             elif not band[0] <= values.grade_percent <= band[1]:
                 errors.setdefault("grade_percent", []).append(
-                    f"“{values.grade}”的百分比应在 {band[0]}–{band[1]} 之间"
+                    _(
+                        "“%(grade)s”的百分比应在 %(low)s–%(high)s 之间",
+                        grade=values.grade,
+                        low=band[0],
+                        high=band[1],
+                    )
                 )
     else:
         attempt("actual", lambda v: setattr(values, "actual", parse_number(v, unit, target_max=target_max)))
@@ -150,12 +157,16 @@ def parse_row(
             "forecast", lambda v: setattr(values, "forecast", parse_number(v, unit, target_max=target_max))
         )
         if _text(raw.get("grade_percent")):
-            errors.setdefault("grade_percent", []).append("只有定性指标可以填写百分比")
-    attempt("likelihood", lambda v: setattr(values, "likelihood", _choice(v, LIKELIHOODS, "完成目标可能性")))
+            errors.setdefault("grade_percent", []).append(_("只有定性指标可以填写百分比"))
+    attempt(
+        "likelihood", lambda v: setattr(values, "likelihood", _choice(v, LIKELIHOODS, _("完成目标可能性")))
+    )
     attempt(
         "deviation_category",
-        lambda v: setattr(values, "deviation_category", _choice(v, DEVIATION_CATEGORIES, "偏差原因类别")),
+        lambda v: setattr(values, "deviation_category", _choice(v, DEVIATION_CATEGORIES, _("偏差原因类别"))),
     )
-    attempt("deviation_cause", lambda v: setattr(values, "deviation_cause", _long_text(v, "偏差原因说明")))
-    attempt("corrective_measure", lambda v: setattr(values, "corrective_measure", _long_text(v, "改进措施")))
+    attempt("deviation_cause", lambda v: setattr(values, "deviation_cause", _long_text(v, _("偏差原因说明"))))
+    attempt(
+        "corrective_measure", lambda v: setattr(values, "corrective_measure", _long_text(v, _("改进措施")))
+    )
     return values, errors
