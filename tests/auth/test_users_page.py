@@ -108,6 +108,12 @@ def test_a_duplicate_username_is_refused_beside_the_username_field(client, admin
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "create")) is None
 
 
+def test_in_english_the_duplicate_username_is_refused_in_english(client, admin):
+    client.get("/lang/en")
+    page = client.post("/users", data={**NEW_USER, "username": "r801001"}).get_data(as_text=True)
+    assert _field_errors(page, "username") == ["User “r801001” already exists."]
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [

@@ -151,6 +151,17 @@ def test_submitting_without_a_cause_for_a_red_indicator_is_refused_per_field(cli
     assert _report(session, world) is None
 
 
+def test_in_english_the_missing_causes_are_named_in_english(client, world):
+    client.get("/lang/en")
+    login_as(client, world.reporter)
+    values = {world.count: {"actual": "10"}, world.rate: {"actual": "95"}, world.quality: {"actual": "达成"}}
+
+    page = client.post(report_url(world), data=form(values, 0, action="submit")).get_data(as_text=True)
+
+    assert "A yellow or red indicator needs a deviation cause category" in page
+    assert "黄灯/红灯" not in page
+
+
 def test_a_complete_report_with_causes_is_submitted(client, world, session):
     login_as(client, world.reporter)
     response = client.post(

@@ -12,6 +12,7 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -96,13 +97,13 @@ def authenticate(username: str, password: str) -> User | None:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符。", "password")
+        raise AccountError(gettext("密码至少 %(count)s 个字符。", count=MIN_PASSWORD_LENGTH), "password")
 
 
 def change_password(user: User, old_password: str, new_password: str) -> None:
     """Change the password (old one required) and rotate the session identity (logs out other sessions)."""
     if not verify_password(user, old_password):
-        raise AccountError("原密码不正确。")
+        raise AccountError(gettext("原密码不正确。"))
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
@@ -135,23 +136,25 @@ def _placement(
 ) -> tuple[Unit | None, Department | None]:
     """The unit (reporter) or department (department user) a role belongs to; the others belong to none."""
     if role not in ROLES:
-        raise AccountError(f"未知角色“{role}”，应为 {'、'.join(ROLES)}。", "role")
+        raise AccountError(
+            gettext("未知角色“%(role)s”，应为 %(roles)s。", role=role, roles="、".join(ROLES)), "role"
+        )
     if role == "reporter":
         if not unit_code:
-            raise AccountError("填报员必须指定 --unit。", "unit_code")
+            raise AccountError(gettext("填报员必须指定 --unit。"), "unit_code")
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
-            raise AccountError(f"预算单位“{unit_code}”不存在。", "unit_code")
+            raise AccountError(gettext("预算单位“%(code)s”不存在。", code=unit_code), "unit_code")
         return unit, None
     if role == "department":
         if not department_code:
-            raise AccountError("部门管理员必须指定 --department。", "department_code")
+            raise AccountError(gettext("部门管理员必须指定 --department。"), "department_code")
         department = db.session.scalar(select(Department).where(Department.code == department_code))
         if department is None:
-            raise AccountError(f"部门“{department_code}”不存在。", "department_code")
+            raise AccountError(gettext("部门“%(code)s”不存在。", code=department_code), "department_code")
         return None, department
     if unit_code or department_code:
-        raise AccountError("财政局和系统管理员不属于某个单位或部门。", "role")
+        raise AccountError(gettext("财政局和系统管理员不属于某个单位或部门。"), "role")
     return None, None
 
 
@@ -161,9 +164,9 @@ def clean_email(email: str | None) -> str | None:
     if not email:
         return None
     if len(email) > MAX_EMAIL_LENGTH:
-        raise AccountError(f"电子邮箱最多 {MAX_EMAIL_LENGTH} 个字符。", "email")
+        raise AccountError(gettext("电子邮箱最多 %(count)s 个字符。", count=MAX_EMAIL_LENGTH), "email")
     if not re.match(EMAIL_PATTERN, email):
-        raise AccountError(f"电子邮箱“{email}”格式不正确。", "email")
+        raise AccountError(gettext("电子邮箱“%(email)s”格式不正确。", email=email), "email")
     return email
 
 
@@ -186,9 +189,9 @@ def create_user(
         access.require_user_manager(actor)
     username = username.strip()
     if not username:
-        raise AccountError("用户名不能为空。", "username")
+        raise AccountError(gettext("用户名不能为空。"), "username")
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(f"用户“{username}”已存在。", "username")
+        raise AccountError(gettext("用户“%(name)s”已存在。", name=username), "username")
     unit, department = _placement(role, unit_code, department_code)
     check_password_rules(password)
     email = clean_email(email)
@@ -272,7 +275,7 @@ def update_user(
     """
     user = get_user(actor, user_id)
     if user.id == actor.id and role != user.role:
-        raise AccountError("不能更改自己的角色。", "role")
+        raise AccountError(gettext("不能更改自己的角色。"), "role")
     unit, department = _placement(role, unit_code, department_code)
     email = clean_email(email)
     changes = [
@@ -301,7 +304,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
     """停用 / 启用 an account. Deactivation rotates the session identity, so its sessions end now."""
     user = get_user(actor, user_id)
     if user.id == actor.id and not active:
-        raise AccountError("不能停用自己的账户。", "active")
+        raise AccountError(gettext("不能停用自己的账户。"), "active")
     if user.active != active:
         _audit_change(actor, user, "active", user.active, active)
         user.active = active

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import Connection, Table, delete, insert, select, text
 
 from tracker.auth import access
@@ -468,10 +469,10 @@ def set_override(
         raise access.Forbidden("review self-assessment")
     if qualitative_percent is not None:
         if indicator.comparator != Comparator.QUALITATIVE:
-            raise OverrideRejected("只有定性指标可以设定档内百分比")
+            raise OverrideRejected(gettext("只有定性指标可以设定档内百分比"))
         band = current_rule_pack().band(grade) if grade else None
         if band is None or not band.contains(qualitative_percent):
-            raise OverrideRejected("百分比必须在该等级的档次之内")
+            raise OverrideRejected(gettext("百分比必须在该等级的档次之内"))
     override = db.session.scalar(
         select(ReviewerOverride).where(ReviewerOverride.indicator_id == indicator_id)
     )

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -79,7 +80,11 @@ class Conflict(Exception):
         self.version = version
         when = changed_at.strftime("%Y-%m-%d %H:%M") if changed_at else ""
         super().__init__(
-            f"此报告已被 {self.changed_by} 于 {when} 修改，您的保存未生效。请刷新页面后重新填写。"
+            gettext(
+                "此报告已被 %(user)s 于 %(when)s 修改，您的保存未生效。请刷新页面后重新填写。",
+                user=self.changed_by,
+                when=when,
+            )
         )
 
 
@@ -407,9 +412,9 @@ def _apply_values(
         raise access.refuse(user, f"write report {scope_key(department, unit)}")
     if report is not None and report.status != "draft":
         raise InvalidState(
-            "已审核的报告已锁定，需财政局解锁后才能修改。"
+            gettext("已审核的报告已锁定，需财政局解锁后才能修改。")
             if report.status == "approved"
-            else "报告已提交，等待审核，不能修改。"
+            else gettext("报告已提交，等待审核，不能修改。")
         )
     indicators = {i.id: i for i in _indicators(department, unit, year)}
     pack = current_rule_pack()
@@ -419,11 +424,11 @@ def _apply_values(
         try:
             indicator = indicators[int(key)]
         except (KeyError, ValueError, TypeError):
-            errors.setdefault("indicators", []).append(f"指标 {key} 不属于此报告")
+            errors.setdefault("indicators", []).append(gettext("指标 %(key)s 不属于此报告", key=key))
             continue
         if indicator.computed_metric:
             if any(str(v or "").strip() for f, v in raw.items() if f in ("actual", "forecast")):
-                errors[f"{indicator.id}.actual"] = ["此指标由财务数据计算，不能填写"]
+                errors[f"{indicator.id}.actual"] = [gettext("此指标由财务数据计算，不能填写")]
             raw = {f: v for f, v in raw.items() if f not in ("actual", "forecast")}
         row, row_errors = _parse(indicator, raw, pack)
         for name, messages in row_errors.items():
@@ -526,17 +531,19 @@ def _completeness_errors(data: ReportData) -> dict[str, list[str]]:
         key = f"{row.indicator.id}."
         typed = not row.indicator.computed_metric
         if typed and (stored is None or (stored.grade if row.qualitative else stored.actual) is None):
-            errors[key + "actual"] = ["请填写实际完成值" if not row.qualitative else "请选择完成情况"]
+            errors[key + "actual"] = [
+                gettext("请选择完成情况") if row.qualitative else gettext("请填写实际完成值")
+            ]
             continue
         # A computed metric's lamp is the department's to explain like any other (SPEC §5).
         if needs_deviation_cause(row.lamp.status):
             cause: RowValues | IndicatorActual = stored or RowValues()
             if not cause.deviation_category:
-                errors[key + "deviation_category"] = ["黄灯/红灯指标须选择偏差原因类别"]
+                errors[key + "deviation_category"] = [gettext("黄灯/红灯指标须选择偏差原因类别")]
             if not cause.deviation_cause:
-                errors[key + "deviation_cause"] = ["黄灯/红灯指标须填写偏差原因说明"]
+                errors[key + "deviation_cause"] = [gettext("黄灯/红灯指标须填写偏差原因说明")]
             if not cause.corrective_measure:
-                errors[key + "corrective_measure"] = ["黄灯/红灯指标须填写改进措施"]
+                errors[key + "corrective_measure"] = [gettext("黄灯/红灯指标须填写改进措施")]
     return errors
 
 
@@ -557,7 +564,7 @@ def submit_report(
     data = get_report(user, unit_code, year, month, department_code=department_code)
     errors = _completeness_errors(data)
     if not data.rows:
-        errors["indicators"] = ["此报告没有指标，无需提交"]
+        errors["indicators"] = [gettext("此报告没有指标，无需提交")]
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
@@ -623,8 +630,8 @@ def _load_for_review(
     if not allowed:
         raise access.refuse(user, f"{action} report {scope_key(department, unit)}")
     if report is None or report.status != expected_status:
-        state = STATUS_LABELS.get(report.status, report.status) if report else "未填报"
-        raise InvalidState(f"报告当前状态为“{state}”，不能执行此操作。")
+        state = gettext(STATUS_LABELS.get(report.status, report.status)) if report else gettext("未填报")
+        raise InvalidState(gettext("报告当前状态为“%(state)s”，不能执行此操作。", state=state))
     return department, unit, report
 
 
@@ -661,9 +668,9 @@ def return_report(
     """退回: a submitted report goes back to draft with the reviewer's reason (shown to the reporter)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed({"reason": ["请填写退回原因"]})
+        raise ValidationFailed({"reason": [gettext("请填写退回原因")]})
     if len(reason) > 2000:
-        raise ValidationFailed({"reason": ["退回原因最多 2000 个字"]})
+        raise ValidationFailed({"reason": [gettext("退回原因最多 2000 个字")]})
     department, unit, report = _load_for_review(
         user, unit_code, year, month, department_code, version, "submitted", "return"
     )
