@@ -317,12 +317,12 @@ def main(args: argparse.Namespace) -> None:
                 imports.drop()
     print(f"\n{args.departments} departments, month {args.month}")
     print(
-        f"{'backend':<11}{'phase':<30}{'rows':>10}{'indicators':>12}{'seconds':>9}{'ind/s':>10}{'peak MiB':>10}  note"
+        f"{'backend':<11}{'phase':<32}{'rows':>10}{'indicators':>12}{'seconds':>9}{'ind/s':>10}{'peak MiB':>10}  note"
     )
     for backend, label, r in table:
         rate = r["indicators"] / r["seconds"] if r["seconds"] else 0
         print(
-            f"{backend:<11}{label:<30}{r['rows']:>10}{r['indicators']:>12}{r['seconds']:>9.2f}{rate:>10.0f}"
+            f"{backend:<11}{label:<32}{r['rows']:>10}{r['indicators']:>12}{r['seconds']:>9.2f}{rate:>10.0f}"
             f"{r['peak_mib']:>10.0f}  {r.get('note', '')}"
         )
 
