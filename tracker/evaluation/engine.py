@@ -224,6 +224,39 @@ def department_money(
     )
 
 
+@dataclass(frozen=True)
+class FundLine:
+    """A line of a department's 年度资金: 年初预算数, 全年预算数 and 执行数 through the month."""
+
+    initial: Decimal | None
+    budget: Decimal | None
+    spent: Decimal
+
+
+#: 部门整体 年度资金 lines → their budget line; spending without a 项目编码 is 基本支出.
+FUND_LINES = {"年度资金总额": "部门预算总额", "基本支出": "基本支出", "项目支出": "项目支出"}
+
+
+def department_fund_lines(
+    spending: dict[tuple[str, str], Decimal], lines: dict[str, Decimal]
+) -> dict[str, FundLine]:
+    """The 部门整体 年度资金 of the self-assessment form (SPEC §6, §7), in :data:`FUND_LINES` order,
+    from spending grouped by (项目编码, 类别) and the department's budget lines."""
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (code, category), amount in spending.items():
+        part = "项目支出" if code else "基本支出"
+        sums[(part, category)] += amount
+        sums[("年度资金总额", category)] += amount
+    return {
+        name: FundLine(
+            lines.get(line),
+            rules.adjusted_budget(lines.get(line), sums[(name, "预算调整")]),
+            sums[(name, "支出")],
+        )
+        for name, line in FUND_LINES.items()
+    }
+
+
 @dataclass
 class DepartmentResult:
     """A department's evaluation as row dicts (``run_id`` filled in by the service) and the summary."""
@@ -244,7 +277,10 @@ def _pct(value: Decimal | None) -> Decimal | None:
 
 def _project_money(inputs: Inputs, department_id: int, project: Any) -> tuple[Decimal, Decimal]:
     spending = inputs.spending.get(department_id, {})
-    budget = Decimal(project.initial_budget) + spending.get((project.code, "预算调整"), ZERO)
+    budget = rules.adjusted_budget(
+        Decimal(project.initial_budget), spending.get((project.code, "预算调整"), ZERO)
+    )
+    assert budget is not None
     return budget, spending.get((project.code, "支出"), ZERO)
 
 

@@ -533,11 +533,16 @@ def _ratio(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
     return numerator / denominator
 
 
+def adjusted_budget(initial: Decimal | None, adjustments: Decimal) -> Decimal | None:
+    """全年预算数 = 年初预算数 + 预算调整 through the month (SPEC §5, §7); unknown without the first."""
+    return None if initial is None else initial + adjustments
+
+
 def department_metrics(money: DepartmentMoney, month: int) -> dict[str, Decimal | None]:
     """预算执行率, 预算调整率, 结转结余率 (month 12 only), 三公经费控制率, 政府采购执行率 as fractions
     (SPEC §7). A metric whose denominator is missing or zero is None."""
     initial = money.initial_total
-    adjusted = initial + money.adjustments if initial is not None else None
+    adjusted = adjusted_budget(initial, money.adjustments)
     carry_over: Decimal | None = None
     if month == 12 and adjusted:
         remaining = money.carry_over if money.carry_over is not None else adjusted - money.spending

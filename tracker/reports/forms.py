@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tracker.evaluation.engine import COUNTED_STATUSES
+from tracker.evaluation.engine import COUNTED_STATUSES, department_fund_lines
 from tracker.extensions import db
 from tracker.reporting.models import IndicatorActual, MonthlyReport
 from tracker.targets.models import (
@@ -457,28 +457,12 @@ def _project_funds(project: Project | None, item: dict) -> list[FundRow]:
 
 
 def _department_funds(year: int, department: Department, spending) -> list[FundRow]:
-    """部门整体 年度资金: total, 基本支出 and 项目支出 (SPEC §7: adjusted = 部门预算总额 + 预算调整)."""
-    lines = _budget_lines(year, department)
-    sums: dict[tuple[bool, str], Decimal] = defaultdict(Decimal)
-    for (code, category), amount in spending.items():
-        sums[(bool(code), category)] += amount
-    rows = []
-    for label, initial, is_project in (
-        ("年度资金总额", lines.get("部门预算总额"), None),
-        ("其中：基本支出", lines.get("基本支出"), False),
-        ("项目支出", lines.get("项目支出"), True),
-    ):
-        adjust = (
-            sums[(False, "预算调整")] + sums[(True, "预算调整")]
-            if is_project is None
-            else sums[(is_project, "预算调整")]
-        )
-        spent = (
-            sums[(False, "支出")] + sums[(True, "支出")] if is_project is None else sums[(is_project, "支出")]
-        )
-        budget = None if initial is None else initial + adjust
-        rows.append(FundRow(label, initial, budget, spent, _ratio_percent(spent, budget)))
-    return rows
+    """部门整体 年度资金: total, 基本支出 and 项目支出, as the engine reckons them."""
+    labels = {"年度资金总额": "年度资金总额", "基本支出": "其中：基本支出", "项目支出": "项目支出"}
+    return [
+        FundRow(labels[name], line.initial, line.budget, line.spent, _ratio_percent(line.spent, line.budget))
+        for name, line in department_fund_lines(spending, _budget_lines(year, department)).items()
+    ]
 
 
 # --- 绩效监控 --------------------------------------------------------------------------------------
