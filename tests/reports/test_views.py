@@ -119,6 +119,17 @@ def test_a_department_admin_sends_its_package_from_the_page(client, admin_801, s
     assert len(smtp.inbox.messages) == 1
 
 
+def test_in_english_the_page_says_what_was_sent_in_english(client, admin_801, smtp):
+    client.get("/lang/en")
+    login_as(client, admin_801)
+
+    client.post(
+        "/deliveries/send", data={"kind": "monitoring", "department": "801", "year": "2023", "month": "7"}
+    )
+
+    assert "Sent: " in client.get("/deliveries").get_data(as_text=True)
+
+
 def test_finance_sets_the_bureau_address_on_the_settings_page(client, finance):
     login_as(client, finance)
 

@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth import access
@@ -250,10 +251,10 @@ def send_package(
     :func:`retry_failed_deliveries`. Sending the same package again is another attempt on its record."""
     department = db.session.scalar(select(Department).where(Department.code == department_code))
     if department is None:
-        raise LookupError(f"部门 {department_code} 不存在")
+        raise LookupError(gettext("部门“%(code)s”不存在。", code=department_code))
     recipients = recipients_for(department)
     if not recipients:
-        raise NoRecipients("未设置财政局收件邮箱（/deliveries/settings 或 FINANCE_BUREAU_EMAIL）")
+        raise NoRecipients(gettext("未设置财政局收件邮箱（/deliveries/settings 或 FINANCE_BUREAU_EMAIL）"))
     rendered = render_package(build_package(kind, year, month, department.code, report_date=report_date))
     delivery = _record(rendered, department, recipients, user)
     db.session.commit()

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from tracker.evaluation.engine import COUNTED_STATUSES, department_fund_lines
@@ -207,7 +208,7 @@ class Package:
 def _department(code: str) -> Department:
     department = db.session.scalar(select(Department).where(Department.code == code))
     if department is None:
-        raise LookupError(f"部门 {code} 不存在")
+        raise LookupError(gettext("部门“%(code)s”不存在。", code=code))
     return department
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
 
 from tracker.auth import access
 from tracker.reports.forms import (
@@ -76,11 +77,11 @@ def today() -> date:
 
 def check_period(kind: str, year: int, month: int | None) -> int | None:
     if kind not in REPORT_KINDS:
-        raise BadPeriod(f"未知的报表类型：{kind}")
+        raise BadPeriod(gettext("未知的报表类型：%(kind)s", kind=kind))
     if kind == "self-assessment":
         return None
     if month is None or not 1 <= month <= 12:
-        raise BadPeriod("绩效监控和预算执行进度报表需要月份（1–12）")
+        raise BadPeriod(gettext("绩效监控和预算执行进度报表需要月份（1–12）"))
     return month
 
 

@@ -19,6 +19,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
@@ -130,9 +131,9 @@ def delivery_send():
         flash(str(exc), "error")
         return redirect(url_for(".delivery_list"))
     if record.status == "sent":
-        flash(f"已发送：{record.subject}", "success")
+        flash(gettext("已发送：%(subject)s", subject=record.subject), "success")
     else:
-        flash(f"发送失败，将自动重试：{record.last_error}", "error")
+        flash(gettext("发送失败，将自动重试：%(error)s", error=record.last_error), "error")
     return redirect(url_for(".delivery_list"))
 
 
@@ -166,7 +167,7 @@ def delivery_settings():
         except (ValidationError, deliveries.InvalidAddress) as exc:
             flash(str(exc), "error")
         else:
-            flash("收件人已保存。", "success")
+            flash(gettext("收件人已保存。"), "success")
         return redirect(url_for(".delivery_settings"))
     return render_template("reports/delivery_settings.html", **deliveries.recipient_settings(current_user))
 
