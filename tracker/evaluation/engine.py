@@ -180,13 +180,7 @@ def load_inputs(
             money.amount
         )
 
-    lines = select(
-        DepartmentBudgetLine.department_id, DepartmentBudgetLine.subject, DepartmentBudgetLine.amount
-    )
-    for line in conn.execute(
-        lines.where(DepartmentBudgetLine.year == year, DepartmentBudgetLine.department_id.in_(ids))
-    ):
-        inputs.budget_lines[line.department_id][_subject_key(line.subject)] = Decimal(line.amount)
+    inputs.budget_lines.update(budget_lines(conn, year, ids))
 
     if with_overrides:
         overrides = (
@@ -201,6 +195,17 @@ def load_inputs(
         )
         inputs.overrides = {row.indicator_id: row for row in conn.execute(overrides)}
     return inputs
+
+
+def budget_lines(conn: Connection, year: int, ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
+    """Each department's budget lines of ``year`` (部门预算总额, 三公经费预算 …) by subject."""
+    lines: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    query = select(
+        DepartmentBudgetLine.department_id, DepartmentBudgetLine.subject, DepartmentBudgetLine.amount
+    ).where(DepartmentBudgetLine.year == year, DepartmentBudgetLine.department_id.in_(list(ids)))
+    for line in conn.execute(query):
+        lines[line.department_id][_subject_key(line.subject)] = Decimal(line.amount)
+    return lines
 
 
 def department_money(

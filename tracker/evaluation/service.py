@@ -187,6 +187,18 @@ def _evaluate(
     return _compute(kind, _load(conn, kind, year, month, departments), pack)
 
 
+def evaluate_unstored(
+    kind: str, year: int, month: int, departments: Sequence[Any]
+) -> list[engine.DepartmentResult]:
+    """Evaluate ``departments`` (rows of :func:`engine.departments_for`) in memory, storing nothing:
+    what a page shows for a period no job has evaluated yet."""
+    if not departments:
+        return []
+    if kind == MONITORING:
+        rules.time_progress(month)
+    return _evaluate(db.session.connection(), kind, year, month, departments, current_rule_pack())
+
+
 def _metrics_only(result: engine.DepartmentResult) -> engine.DepartmentResult:
     return engine.DepartmentResult(
         result.department,

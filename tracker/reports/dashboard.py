@@ -14,13 +14,20 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tracker.auth import access
+from tracker.evaluation import engine
+from tracker.evaluation.overview import execution_by_month, monitoring_overview, project_scores
 from tracker.evaluation.rules import as_percent, time_progress
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
 from tracker.reports.forms import LAMP_TEXT, to_decimal
-from tracker.targets.models import Department, Indicator, Project, SpendingEntry
+from tracker.targets.models import Department, Project, SpendingEntry
 
-__all__ = ["dashboard_data", "GRADE_BANDS"]
+__all__ = ["dashboard_data", "GRADE_BANDS", "TABLE_LIMIT", "PROGRESS_LINES"]
+
+#: At province scale the table and the lamp chart show this many departments, the worst first.
+TABLE_LIMIT = 20
+#: More departments than this share one 预算执行进度 line, their sum.
+PROGRESS_LINES = 10
 
 FONT = {"family": "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif", "size": 13}
 LAMP_COLOURS = {
@@ -70,39 +77,27 @@ def _default_period(departments: list[Department], year: int | None, month: int 
     return year, month
 
 
-def _monitoring(year: int, month: int, code: str) -> dict:
-    from tracker.evaluation import service as evaluation
-
-    return evaluation.stored_monitoring(year, month, code) or evaluation.run_monitoring(year, month, code)
-
-
-def _self_assessment(year: int, code: str) -> dict:
-    from tracker.evaluation import service as evaluation
-
-    return evaluation.stored_self_assessment(year, code) or evaluation.run_self_assessment(year, code)
-
-
-def _all_indicators(document: dict) -> list[tuple[str, dict]]:
-    rows = [
-        (project.get("name") or project["code"], item)
-        for project in document.get("projects", [])
-        for item in project.get("indicators", [])
-    ]
-    rows += [("部门整体", item) for item in (document.get("department") or {}).get("indicators", [])]
-    return rows
-
-
 def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _lamp_chart(departments: list[Department], monitoring: dict[str, dict]) -> tuple[dict, dict]:
-    counts = {
-        department.code: Counter(
-            item.get("status", "missing") for _, item in _all_indicators(monitoring[department.code])
-        )
-        for department in departments
-    }
+def _percent(fraction: Decimal | None) -> float | None:
+    return _float(None if fraction is None else (fraction * 100).quantize(Decimal("0.01")))
+
+
+def _shown(departments: list[Any], counts: dict[int, Counter[str]]) -> list[Any]:
+    """The departments of the table and the lamp chart: all of them, or at province scale the
+    :data:`TABLE_LIMIT` with the most red, then yellow, then unreported indicators."""
+    if len(departments) <= TABLE_LIMIT:
+        return departments
+    ranked = sorted(
+        departments,
+        key=lambda d: (-counts[d.id]["red"], -counts[d.id]["yellow"], -counts[d.id]["missing"], d.code),
+    )
+    return ranked[:TABLE_LIMIT]
+
+
+def _lamp_chart(departments: list[Any], counts: dict[int, Counter[str]]) -> dict:
     names = [department.name for department in departments]
     data = [
         {
@@ -110,7 +105,7 @@ def _lamp_chart(departments: list[Department], monitoring: dict[str, dict]) -> t
             "name": LAMP_TEXT[status],
             "y": names,
             "orientation": "h",
-            "x": [counts[department.code][status] for department in departments],
+            "x": [counts[department.id][status] for department in departments],
             "marker": {"color": LAMP_COLOURS[status]},
             "hovertemplate": "%{y}<br>%{x}项<extra>" + LAMP_TEXT[status] + "</extra>",
         }
@@ -127,12 +122,10 @@ def _lamp_chart(departments: list[Department], monitoring: dict[str, dict]) -> t
             "height": 160 + 40 * len(names),
             "legend": {"orientation": "h", "y": -0.3, "traceorder": "normal"},
         },
-    }, counts
+    }
 
 
-def _progress_chart(departments: list[Department], year: int, month: int) -> dict:
-    from tracker.evaluation import service as evaluation
-
+def _progress_chart(departments: list[Any], year: int, month: int) -> dict:
     months = list(range(1, month + 1))
     labels = [f"{m}月" for m in months]
     data: list[dict[str, Any]] = [
@@ -145,19 +138,21 @@ def _progress_chart(departments: list[Department], year: int, month: int) -> dic
             "line": {"dash": "dash", "color": "#6e7781"},
         }
     ]
-    for department in departments:
-        rates = []
-        for m in months:
-            # department_metrics gives fractions (SPEC §7); the chart shows percent numbers.
-            value = to_decimal(evaluation.department_metrics(year, m, department.code).get("预算执行率"))
-            rates.append(_float(None if value is None else (value * 100).quantize(Decimal("0.01"))))
+    rates = execution_by_month(year, month, departments)
+    # One line a department while they can be told apart; at province scale, their sum.
+    lines = (
+        [(f"{d.name} 预算执行进度", rates[d.id]) for d in departments]
+        if len(departments) <= PROGRESS_LINES
+        else [(f"{len(departments)} 个部门合计 预算执行进度", rates[None])]
+    )
+    for name, values in lines:
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": f"{department.name} 预算执行进度",
+                "name": name,
                 "x": labels,
-                "y": rates,
+                "y": [_percent(value) for value in values],
             }
         )
     return {
@@ -173,18 +168,9 @@ def _progress_chart(departments: list[Department], year: int, month: int) -> dic
     }
 
 
-def _score_charts(
-    departments: list[Department], assessments: dict[str, dict], year: int, month: int
-) -> tuple[dict, dict, list]:
+def _score_charts(totals: list[tuple[str, Decimal, str]], year: int, month: int) -> tuple[dict, dict]:
     # 自评 reads the December report (SPEC §6): before it exists every indicator counts as 未填报.
     caveat = "" if month == 12 else f"<br><sup>截至{month}月，尚无12月完成值的指标按未填报计</sup>"
-    totals: list[tuple[str, Decimal, str]] = []
-    for department in departments:
-        document = assessments[department.code]
-        for project in document.get("projects", []):
-            total = to_decimal(project.get("total"))
-            if total is not None:
-                totals.append((project.get("name") or project["code"], total, project.get("grade", "")))
     band_counts: dict[str, Counter[str]] = {label: Counter() for label, _, _ in GRADE_BANDS}
     for _, total, grade in totals:
         for label, low, high in GRADE_BANDS:
@@ -231,82 +217,7 @@ def _score_charts(
             "margin": {"l": 20, "r": 20, "t": 50, "b": 20},
         },
     }
-    return distribution, pie, sorted(totals, key=lambda row: row[1])
-
-
-_SEVERITY = {"red": 0, "yellow": 1, "missing": 2}
-
-
-def _stored_ratios(
-    year: int, month: int, department: Department
-) -> dict[tuple[int | None, str], Decimal | None]:
-    """The lamp ratio the engine judged each indicator by (cumulative: actual ÷ expected; level and
-    cap: the completion ratio), read from the stored monitoring run: the documents do not carry it."""
-    from tracker.evaluation.models import EvaluationRun, IndicatorResult
-
-    rows = db.session.execute(
-        select(IndicatorResult.project_id, IndicatorResult.name, IndicatorResult.ratio)
-        .join(EvaluationRun, EvaluationRun.id == IndicatorResult.run_id)
-        .where(
-            EvaluationRun.kind == "monitoring",
-            EvaluationRun.department_id == department.id,
-            EvaluationRun.year == year,
-            EvaluationRun.month == month,
-        )
-    )
-    return {(project_id, name): ratio for project_id, name, ratio in rows}
-
-
-def worst_indicators(
-    departments: list[Department], monitoring: dict[str, dict], year: int, month: int, limit: int = 10
-) -> list[dict]:
-    """红灯 before 黄灯 before 未填报, the lowest lamp ratio first."""
-    rows = []
-    for department in departments:
-        projects = {
-            code: project_id
-            for code, project_id in db.session.execute(
-                select(Project.code, Project.id).where(
-                    Project.year == year, Project.department_id == department.id
-                )
-            )
-        }
-        ratios = _stored_ratios(year, month, department)
-        document = monitoring[department.code]
-        scoped = [
-            (project.get("name") or project["code"], projects.get(project["code"]), item)
-            for project in document.get("projects", [])
-            for item in project.get("indicators", [])
-        ]
-        scoped += [
-            ("部门整体", None, item) for item in (document.get("department") or {}).get("indicators", [])
-        ]
-        for scope, project_id, item in scoped:
-            status = item.get("status")
-            if status not in _SEVERITY:
-                continue
-            ratio = ratios.get((project_id, item["name"]))
-            rows.append(
-                {
-                    "department": department.name,
-                    "scope": scope,
-                    "name": item["name"],
-                    "target": item.get("target", ""),
-                    "actual": item.get("actual"),
-                    "expected": to_decimal(item.get("expected")),
-                    "ratio": None if ratio is None else ratio * 100,
-                    "status": status,
-                }
-            )
-    rows.sort(
-        key=lambda row: (
-            _SEVERITY[row["status"]],
-            row["ratio"] if row["ratio"] is not None else Decimal(10**6),
-            row["scope"],
-            row["name"],
-        )
-    )
-    return rows[:limit]
+    return distribution, pie
 
 
 def _worst_chart(rows: list[dict]) -> dict:
@@ -338,22 +249,37 @@ def dashboard_data(
     departments = _visible_departments(user, department_code)
     year, month = _default_period(departments, year, month)
     # The engine evaluates departments with indicators that year (SPEC §9).
-    with_projects = set(db.session.scalars(select(Indicator.department_id).where(Indicator.year == year)))
-    departments = [department for department in departments if department.id in with_projects]
-    monitoring = {department.code: _monitoring(year, month, department.code) for department in departments}
-    assessments = {department.code: _self_assessment(year, department.code) for department in departments}
-    lamps, counts = _lamp_chart(departments, monitoring)
-    distribution, grades, scores = _score_charts(departments, assessments, year, month)
-    worst = worst_indicators(departments, monitoring, year, month)
+    conn = db.session.connection()
+    evaluated = engine.departments_for(conn, year, [d.code for d in departments] if department_code else None)
+    visible = {d.id for d in departments}
+    departments = [d for d in evaluated if d.id in visible]
+    monitoring = monitoring_overview(year, month, departments)
+    scores, not_assessed = project_scores(year, departments)
+    names = {d.id: d.name for d in departments}
+    totals = sorted(((project, total, grade) for _, project, total, grade in scores), key=lambda row: row[1])
+    worst = [
+        {
+            **row,
+            "department": names[row["department_id"]],
+            "expected": to_decimal(row["expected"]),
+            "ratio": None if row["ratio"] is None else Decimal(row["ratio"]) * 100,
+        }
+        for row in monitoring.worst
+    ]
+    shown = _shown(departments, monitoring.counts)
+    distribution, grades = _score_charts(totals, year, month)
     return {
         "year": year,
         "month": month,
-        "departments": departments,
-        "counts": counts,
-        "scores": scores,
+        "departments": shown,
+        "department_count": len(departments),
+        "not_evaluated": monitoring.not_evaluated,
+        "not_assessed": not_assessed,
+        "counts": {d.code: monitoring.counts[d.id] for d in shown},
+        "scores": totals,
         "worst": worst,
         "charts": {
-            "lamps": lamps,
+            "lamps": _lamp_chart(shown, monitoring.counts),
             "progress": _progress_chart(departments, year, month),
             "distribution": distribution,
             "grades": grades,
