@@ -186,3 +186,20 @@ def test_refused_access_is_logged(client, world, caplog):
     with caplog.at_level("WARNING", logger="tracker.access"):
         client.get(f"/reports/{world.foreign_unit.code}/2023/7")
     assert any("access refused" in r.getMessage() and "r801001" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("role", "units"),
+    [
+        ("reporter", ["unit"]),
+        ("department_user", ["unit", "sibling"]),
+        ("foreign_department_user", ["foreign_unit"]),
+        ("finance", ["unit", "sibling", "foreign_unit"]),
+    ],
+)
+def test_unit_pickers_offer_exactly_the_readable_units(world, role, units):
+    from tracker.auth import access
+
+    offered = {u.id for u in access.readable_units(getattr(world, role))}
+
+    assert offered == {getattr(world, name).id for name in units}

@@ -73,6 +73,22 @@ def readable_departments(user) -> list[Department]:
     return list(db.session.scalars(query))
 
 
+def readable_units(user) -> list[Unit]:
+    """The units ``user`` may read, by department and code, in one query: every unit picker."""
+    departments = visible_department_ids(user)
+    units = visible_unit_ids(user)
+    query = (
+        select(Unit)
+        .join(Department, Department.id == Unit.department_id)
+        .order_by(Department.code, Unit.code)
+    )
+    if departments is not None:
+        query = query.where(Unit.department_id.in_(departments or {-1}))
+    if units is not None:
+        query = query.where(Unit.id.in_(units or {-1}))
+    return list(db.session.scalars(query))
+
+
 def can_read_department(user, department_id: int) -> bool:
     visible = visible_department_ids(user)
     return visible is None or department_id in visible

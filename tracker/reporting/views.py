@@ -384,12 +384,13 @@ def audit_log():
     year = request.args.get("year", type=int)
     month = request.args.get("month", type=int)
     entries = overview.audit_entries(user, unit_code=unit_code, year=year, month=month)
-    visible = access.visible_unit_ids(user)
-    units = [
-        u for d in access.readable_departments(user) for u in d.units if visible is None or u.id in visible
-    ]
     return render_template(
-        "reporting/audit.html", entries=entries, units=units, unit_code=unit_code, year=year, month=month
+        "reporting/audit.html",
+        entries=entries,
+        units=access.readable_units(user),
+        unit_code=unit_code,
+        year=year,
+        month=month,
     )
 
 
