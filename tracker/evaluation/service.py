@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -113,6 +114,38 @@ def _delete_runs(conn: Connection, kind: str, year: int, month: int, department_
         conn.execute(delete(EvaluationRun).where(EvaluationRun.id.in_(old_ids)))
 
 
+def _run_row(
+    kind: str, year: int, month: int, pack: RulePack, result: engine.DepartmentResult, now: datetime
+) -> dict[str, Any]:
+    """The ``evaluation_run`` row of a department's result set."""
+    return {
+        "kind": kind,
+        "department_id": result.department.id,
+        "year": year,
+        "month": month,
+        "rule_pack": pack.name,
+        "rule_version": pack.version,
+        "created_at": now,
+        "summary": result.summary,
+    }
+
+
+def _result_rows(
+    results: list[engine.DepartmentResult], run_ids: list[int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every project and indicator row of ``results``, each stamped with its department's run id."""
+    projects: list[dict[str, Any]] = []
+    indicators: list[dict[str, Any]] = []
+    for result, run_id in zip(results, run_ids, strict=True):
+        for row in result.projects:
+            row["run_id"] = run_id
+        for row in result.indicators:
+            row["run_id"] = run_id
+        projects += result.projects
+        indicators += result.indicators
+    return projects, indicators
+
+
 def _store(
     conn: Connection, kind: str, year: int, month: int, results: list[engine.DepartmentResult], pack: RulePack
 ) -> RunSummary:
@@ -125,30 +158,10 @@ def _store(
         insert(EvaluationRun).returning(
             EvaluationRun.id, EvaluationRun.department_id, sort_by_parameter_order=True
         ),
-        [
-            {
-                "kind": kind,
-                "department_id": r.department.id,
-                "year": year,
-                "month": month,
-                "rule_pack": pack.name,
-                "rule_version": pack.version,
-                "created_at": now,
-                "summary": r.summary,
-            }
-            for r in results
-        ],
+        [_run_row(kind, year, month, pack, r, now) for r in results],
     )
     run_ids = {row.department_id: row.id for row in created}
-    projects, indicators = [], []
-    for result in results:
-        run_id = run_ids[result.department.id]
-        for row in result.projects:
-            row["run_id"] = run_id
-        for row in result.indicators:
-            row["run_id"] = run_id
-        projects += result.projects
-        indicators += result.indicators
+    projects, indicators = _result_rows(results, [run_ids[r.department.id] for r in results])
     bulk_insert(conn, cast(Table, ProjectResult.__table__), projects)
     bulk_insert(conn, cast(Table, IndicatorResult.__table__), indicators)
     return RunSummary(len(results), len(projects), len(indicators))
@@ -321,27 +334,11 @@ def _copy_texts(
 ) -> tuple[RunSummary, list[tuple[str, list[str], str]]]:
     """A chunk's result sets as ``COPY`` text (PostgreSQL), with the run ids given."""
     now = utcnow()
-    runs, projects, indicators = [], [], []
-    for result, run_id in zip(results, run_ids, strict=True):
-        runs.append(
-            {
-                "id": run_id,
-                "kind": kind,
-                "department_id": result.department.id,
-                "year": year,
-                "month": month,
-                "rule_pack": pack.name,
-                "rule_version": pack.version,
-                "created_at": now,
-                "summary": result.summary,
-            }
-        )
-        for row in result.projects:
-            row["run_id"] = run_id
-        for row in result.indicators:
-            row["run_id"] = run_id
-        projects += result.projects
-        indicators += result.indicators
+    runs = [
+        {"id": run_id, **_run_row(kind, year, month, pack, r, now)}
+        for r, run_id in zip(results, run_ids, strict=True)
+    ]
+    projects, indicators = _result_rows(results, run_ids)
     texts = []
     for model, rows in ((EvaluationRun, runs), (ProjectResult, projects), (IndicatorResult, indicators)):
         table = cast(Table, model.__table__)
