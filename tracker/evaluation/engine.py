@@ -285,7 +285,6 @@ def _project_money(inputs: Inputs, department_id: int, project: Any) -> tuple[De
     budget = rules.adjusted_budget(
         Decimal(project.initial_budget), spending.get((project.code, "预算调整"), ZERO)
     )
-    assert budget is not None
     return budget, spending.get((project.code, "支出"), ZERO)
 
 

@@ -205,21 +205,19 @@ def execution_by_month(
     lines = engine.budget_lines(db.session.connection(), year, ids) if ids else {}
     rates: dict[int | None, list[Decimal | None]] = {}
     province: list[Decimal | None] = []
-    running: dict[int, dict[str, Decimal]] = {i: defaultdict(Decimal) for i in ids}
+    # Year to date, keyed as engine.department_money reads spending: (项目编码, 类别).
+    running: dict[int, dict[tuple[str, str], Decimal]] = {i: defaultdict(Decimal) for i in ids}
     for m in range(1, month + 1):
         spent_total, budget_total = Decimal(0), Decimal(0)
         for department_id in ids:
-            money = running[department_id]
+            spending = running[department_id]
             for category, amount in by_month[department_id].get(m, {}).items():
-                money[category] += amount
-            initial = lines.get(department_id, {}).get("部门预算总额")
-            budget = rules.adjusted_budget(initial, money["预算调整"])
-            rate = rules.department_metrics(
-                rules.DepartmentMoney(initial, adjustments=money["预算调整"], spending=money["支出"]), m
-            )["预算执行率"]
-            rates.setdefault(department_id, []).append(rate)
+                spending[("", category)] += amount
+            money = engine.department_money(spending, lines.get(department_id, {}))
+            rates.setdefault(department_id, []).append(rules.department_metrics(money, m)["预算执行率"])
+            budget = rules.adjusted_budget(money.initial_total, money.adjustments)
             if budget:
-                spent_total += money["支出"]
+                spent_total += money.spending
                 budget_total += budget
         province.append(spent_total / budget_total if budget_total else None)
     rates[None] = province

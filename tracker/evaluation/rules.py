@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import overload
 
 from tracker.evaluation.modes import Mode
 from tracker.evaluation.rulepacks import RulePack, Thresholds
@@ -533,6 +534,10 @@ def _ratio(numerator: Decimal, denominator: Decimal | None) -> Decimal | None:
     return numerator / denominator
 
 
+@overload
+def adjusted_budget(initial: Decimal, adjustments: Decimal) -> Decimal: ...
+@overload
+def adjusted_budget(initial: Decimal | None, adjustments: Decimal) -> Decimal | None: ...
 def adjusted_budget(initial: Decimal | None, adjustments: Decimal) -> Decimal | None:
     """全年预算数 = 年初预算数 + 预算调整 through the month (SPEC §5, §7); unknown without the first."""
     return None if initial is None else initial + adjustments
