@@ -15,18 +15,13 @@ from tracker.auth.access import can_manage_department, can_write_unit_report
 from tracker.evaluation.service import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting.audit import record_many
-from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
+from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport, report_scope_key
 from tracker.targets.grammar import Comparator, Target, TargetSyntaxError, parse_actual
 from tracker.targets.imports import ImportContext, register_importer
 from tracker.targets.models import Department, Indicator, Project, Unit
 from tracker.targets.schemas import ActualRowSchema, split_deviation_cause
 from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert, upsert
 from tracker.types import utcnow
-
-
-def report_scope_key(unit_code: str | None, department_code: str) -> str:
-    """The unique scope of a monthly report: a unit's, or the department's own (部门整体)."""
-    return f"unit:{unit_code}" if unit_code else f"department:{department_code}"
 
 
 def target_of(row: Any) -> Target:

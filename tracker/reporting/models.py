@@ -47,6 +47,11 @@ ACTUAL_VALUE_FIELDS: tuple[str, ...] = (
 )
 
 
+def report_scope_key(unit_code: str | None, department_code: str = "") -> str:
+    """:attr:`MonthlyReport.scope_key`: a unit's report, or (no unit) the department's own (部门整体)."""
+    return f"unit:{unit_code}" if unit_code else f"department:{department_code}"
+
+
 class MonthlyReport(Model):
     """A monthly report of year-to-date actuals for one 预算单位 (``unit_id`` set) or for the
     department as a whole (部门整体, ``unit_id`` null). ``scope_key`` is ``unit:<code>`` or

@@ -12,7 +12,7 @@ from tracker.auth import access
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadlines_for_year, is_overdue, today
-from tracker.reporting.models import AuditEntry, IndicatorActual, MonthlyReport
+from tracker.reporting.models import AuditEntry, IndicatorActual, MonthlyReport, report_scope_key
 from tracker.targets.models import Department, Indicator, Project, Unit
 
 __all__ = [
@@ -103,7 +103,7 @@ def _reports(year: int, keys: list[str]) -> dict[tuple[str, int], MonthlyReport]
 def unit_months(user: User, unit_code: str, year: int) -> list[MonthCell]:
     """A unit's twelve months and their status (the reporter's home page)."""
     unit = access.require_unit(user, unit_code)
-    key = f"unit:{unit.code}"
+    key = report_scope_key(unit.code)
     return _cells(key, year, deadlines_for_year(year), _reports(year, [key]), today())
 
 
@@ -124,7 +124,7 @@ def completeness(user: User, department_code: str, year: int) -> list[Completene
     rows = [CompletenessRow(department, u) for u in units]
     if access.can_read_department_whole(user, department.id):
         rows.append(CompletenessRow(department, None))
-    keys = [f"unit:{r.unit.code}" if r.unit else f"department:{department.code}" for r in rows]
+    keys = [report_scope_key(r.unit.code if r.unit else None, department.code) for r in rows]
     reports, deadlines, on = _reports(year, keys), deadlines_for_year(year), today()
     for row, key in zip(rows, keys, strict=True):
         row.cells = _cells(key, year, deadlines, reports, on)
@@ -168,7 +168,7 @@ def project_history(user: User, year: int, code: str) -> tuple[Project, list[Ind
     project = access.require_project(user, year, code)
     reports = db.session.scalars(
         select(MonthlyReport).where(
-            MonthlyReport.year == year, MonthlyReport.scope_key == f"unit:{project.unit.code}"
+            MonthlyReport.year == year, MonthlyReport.scope_key == report_scope_key(project.unit.code)
         )
     )
     by_indicator: dict[int, dict[int, tuple[IndicatorActual, str]]] = {}

@@ -16,11 +16,12 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadlines_for_year, is_overdue
-from tracker.reporting.models import MonthlyReport
+from tracker.reporting.models import MonthlyReport, report_scope_key
 from tracker.reports.mailer import build_message, send_message
 from tracker.targets.models import Department, Indicator, Project, Unit
 
@@ -64,7 +65,7 @@ class Reminder:
     @property
     def scope_key(self) -> str:
         """As in :attr:`MonthlyReport.scope_key`."""
-        return f"unit:{self.unit.code}" if self.unit else f"department:{self.department.code}"
+        return report_scope_key(self.unit.code if self.unit else None, self.department.code)
 
 
 @dataclass
@@ -126,6 +127,7 @@ def _scopes_held_to_reporting(year: int) -> list[Reminder]:
     """Empty reminders, units first then departments, each in code order."""
     units = db.session.scalars(
         select(Unit)
+        .options(joinedload(Unit.department))
         .where(
             Unit.id.in_(
                 select(Project.unit_id)

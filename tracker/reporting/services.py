@@ -31,7 +31,7 @@ from tracker.evaluation.service import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting import audit
 from tracker.reporting.deadlines import deadline_for, is_overdue, today
-from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
+from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport, report_scope_key
 from tracker.reporting.values import ROW_FIELDS, RowValues, parse_row
 from tracker.targets.models import Department, Indicator, Project, Unit
 from tracker.types import utcnow
@@ -105,7 +105,7 @@ class InvalidState(ValidationFailed):
 
 
 def scope_key(department: Department, unit: Unit | None) -> str:
-    return f"unit:{unit.code}" if unit is not None else f"department:{department.code}"
+    return report_scope_key(unit.code if unit is not None else None, department.code)
 
 
 @dataclass
