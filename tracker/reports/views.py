@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from tracker.auth import access
+from tracker.reporting.overview import default_year
 from tracker.reports import delivery as deliveries
 from tracker.reports.dashboard import dashboard_data
 from tracker.reports.forms import KIND_TITLES, LAMP_TEXT
@@ -95,13 +96,16 @@ def delivery_list():
         abort(404)
     rows = deliveries.visible_deliveries(current_user)
     departments = _department_choices()
+    # After a refused send the form comes back with what the user chose (the redirect carries it).
+    chosen = {key: request.args.get(key, "") for key in ("kind", "department", "year", "month")}
     return render_template(
         "reports/deliveries.html",
         deliveries=rows,
         kinds=KIND_TITLES,
         departments=departments,
         can_send=bool(departments),
-        this_year=datetime.now(UTC).year,
+        chosen=chosen,
+        default_year=default_year(),
     )
 
 
@@ -114,11 +118,13 @@ def _department_choices():
 @bp.post("/deliveries/send")
 @login_required
 def delivery_send():
+    schema = SendForm()
+    chosen = {key: request.form.get(key, "") for key in ("kind", "department", "year", "month")}
     try:
-        form = SendForm().load(request.form.to_dict())
+        form = schema.load(request.form.to_dict())
     except ValidationError as exc:
-        flash("；".join(str(message) for messages in exc.messages.values() for message in messages), "error")
-        return redirect(url_for(".delivery_list"))
+        flash(schema.error_text(exc), "error")
+        return redirect(url_for(".delivery_list", **chosen))
     department = access.require_department(current_user, form["department"])
     if not (access.is_finance(current_user) or access.can_manage_department(current_user, department.id)):
         raise access.Forbidden("send")
@@ -129,7 +135,7 @@ def delivery_send():
         )
     except (deliveries.NoRecipients, BadPeriod, LookupError) as exc:
         flash(str(exc), "error")
-        return redirect(url_for(".delivery_list"))
+        return redirect(url_for(".delivery_list", **chosen))
     if record.status == "sent":
         flash(gettext("已发送：%(subject)s", subject=record.subject), "success")
     else:
@@ -161,10 +167,13 @@ def delivery_settings():
     if not access.is_finance(current_user):
         raise access.Forbidden("delivery settings")
     if request.method == "POST":
+        schema = RecipientsForm()
         try:
-            form = RecipientsForm().load(request.form.to_dict())
+            form = schema.load(request.form.to_dict())
             deliveries.set_recipients(current_user, form["department"] or None, form["emails"])
-        except (ValidationError, deliveries.InvalidAddress) as exc:
+        except ValidationError as exc:
+            flash(schema.error_text(exc), "error")
+        except deliveries.InvalidAddress as exc:
             flash(str(exc), "error")
         else:
             flash(gettext("收件人已保存。"), "success")
