@@ -330,6 +330,8 @@ for _action in ("approve", "return", "unlock"):
     endpoint="upload_evidence_department",
 )
 def upload_evidence(year: int, month: int, unit_code: str | None = None, dept_code: str | None = None):
+    """Evidence is its own form: success or refusal, the answer is the report page at its own
+    address (never this one), so the report form there still posts to the report."""
     user = current_user._get_current_object()
     scope = _scope_args(unit_code, dept_code)
     data = services.get_report(user, unit_code, year, month, **scope)
@@ -337,14 +339,18 @@ def upload_evidence(year: int, month: int, unit_code: str | None = None, dept_co
     try:
         if upload is None or not upload.filename:
             raise services.ValidationFailed({"file": [_("请选择要上传的文件")]})
-        evidence.add_evidence(user, unit_code, year, month, upload.stream, upload.filename, **scope)
-        flash(_("附件已上传。"), "success")
-    except services.ValidationFailed as exc:
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
-        return _render_form(services.get_report(user, unit_code, year, month, **scope), status=422)
-    return redirect(_scope_url("report", data))
+        item = evidence.add_evidence(user, unit_code, year, month, upload.stream, upload.filename, **scope)
+    except services.ValidationFailed as exc:  # InvalidState too: it is one
+        messages = [message for texts in exc.errors.values() for message in texts]
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify({"ok": False, "errors": messages}), 422
+        for message in messages:
+            flash(_("附件未上传：%(reason)s", reason=message), "error")
+        return redirect(_scope_url("report", data) + "#evidence")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"ok": True, "id": item.id, "filename": item.filename, "message": _("附件已上传。")})
+    flash(_("附件已上传。"), "success")
+    return redirect(_scope_url("report", data) + "#evidence")
 
 
 @bp.route("/evidence/<int:evidence_id>")
