@@ -147,9 +147,14 @@ def _runner_takes_mix_stderr() -> bool:
 
 
 def login_as(client, user) -> None:
-    """Log ``user`` in on ``client`` without the login form (the form has its own tests)."""
+    """Log ``user`` in on ``client`` without the login form (the form has its own tests): a login
+    session of its own, as the form opens."""
+    from tracker.auth.services import open_session
+
+    key = open_session(user)
+    db.session.commit()  # a request that rolls back (a dry run) must not take the login with it
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = user.get_id()
+        flask_session["_user_id"] = key
         flask_session["_fresh"] = True
 
 

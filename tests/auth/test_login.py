@@ -46,19 +46,46 @@ def test_every_login_attempt_is_logged(client, world, caplog):
     assert any(m.startswith("login ok") and "r801001" in m for m in messages)
 
 
-def test_login_rotates_the_session_identity(client, world, session):
-    before = world.reporter.session_token
+def test_each_login_opens_a_session_of_its_own(client, world, session):
+    from sqlalchemy import func, select
+
+    from tracker.auth.models import UserSession
+
+    def sessions() -> int:
+        return session.scalar(select(func.count()).where(UserSession.user_id == world.reporter.id))
+
+    before = sessions()
     _login(client, "r801001")
-    session.refresh(world.reporter)
-    assert world.reporter.session_token != before
+    assert sessions() == before + 1
 
 
-def test_a_cookie_from_before_login_does_not_survive_another_login(app, world, session):
-    first, second = app.test_client(), app.test_client()
-    _login(first, "r801001")
-    _login(second, "r801001")
-    assert first.get("/").status_code == 302
-    assert second.get("/").status_code == 200
+def test_a_second_login_of_the_same_user_leaves_the_first_logged_in(app, world, session):
+    """The unit's second clerk, or the same clerk on a phone, does not log the first one out."""
+    desk, phone = app.test_client(), app.test_client()
+    _login(desk, "r801001")
+    _login(phone, "r801001")
+    assert desk.get("/").status_code == 200
+    assert phone.get("/").status_code == 200
+
+
+def test_logging_out_on_one_device_leaves_the_other_logged_in(app, world, session):
+    desk, phone = app.test_client(), app.test_client()
+    _login(desk, "r801001")
+    _login(phone, "r801001")
+    assert phone.post("/logout").status_code == 302
+    assert phone.get("/").status_code == 302
+    assert desk.get("/").status_code == 200
+
+
+def test_ending_the_other_sessions_on_the_account_page_keeps_this_one(app, world, session):
+    here, elsewhere = app.test_client(), app.test_client()
+    _login(elsewhere, "r801001")
+    _login(here, "r801001")
+    response = here.post("/account/sessions/end")
+    assert response.status_code == 302
+    assert "已退出其他 1 处登录" in here.get("/account").get_data(as_text=True)
+    assert elsewhere.get("/").status_code == 302
+    assert here.get("/").status_code == 200
 
 
 def test_logout_is_a_post_and_invalidates_the_old_cookie(client, world):

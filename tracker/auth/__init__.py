@@ -8,10 +8,9 @@ import time
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, user_unauthorized
-from sqlalchemy import select
 
 from tracker.auth.access import Forbidden, NotFound
-from tracker.extensions import db, login_manager
+from tracker.extensions import login_manager
 
 log = logging.getLogger("tracker.access")
 
@@ -30,7 +29,7 @@ def init_app(app: Flask) -> None:
 
 def init_web(app: Flask) -> None:
     """Login, sessions, security headers, error pages and the account and user pages."""
-    from tracker.auth.models import User
+    from tracker.auth import services
     from tracker.auth.views import bp, end_session
 
     login_manager.init_app(app)
@@ -44,8 +43,8 @@ def init_web(app: Flask) -> None:
         log.warning("login required: path=%s ip=%s", request.path, request.remote_addr)
 
     @login_manager.user_loader
-    def load_user(session_token: str):
-        return db.session.scalar(select(User).where(User.session_token == session_token, User.active))
+    def load_user(session_key: str):
+        return services.session_user(session_key)
 
     @app.before_request
     def _forget_cached_user():

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.extensions import Model
 from tracker.types import Timestamp
 
-__all__ = ["User", "ApiToken", "ROLES"]
+__all__ = ["User", "UserSession", "ApiToken", "ROLES"]
 
 #: reporter 填报员 · department 部门管理员 · finance 财政局 · admin 系统管理员
 ROLES = ("reporter", "department", "finance", "admin")
@@ -35,21 +35,42 @@ class User(UserMixin, Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(default=True)
-    # Rotated at login, logout and password change: Flask-Login's id is this token, so an old
-    # session cookie stops working the moment it changes.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[Timestamp]
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     unit = relationship("Unit")
     department = relationship("Department")
 
+    @property
+    def session_key(self) -> str | None:
+        """The login session this request runs in (set when it is opened or loaded; not a column)."""
+        return self.__dict__.get("_session_key")
+
+    @session_key.setter
+    def session_key(self, key: str | None) -> None:
+        self.__dict__["_session_key"] = key
+
     def get_id(self) -> str:
-        return self.session_token
+        """Flask-Login keeps this in the cookie: the session's own key, never the user's id, so one
+        session can end (logout) while the user's others go on."""
+        if not self.session_key:
+            raise RuntimeError("no login session is open for this user")
+        return self.session_key
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+
+class UserSession(Model):
+    """One login (a browser, a phone): a user may have several at once. Logging out ends one;
+    a password change or reset, deactivation, or 退出其他设备 on /account ends the others too."""
+
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    created_at: Mapped[Timestamp]
 
 
 class ApiToken(Model):

@@ -13,11 +13,11 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth import access
-from tracker.auth.models import ROLES, User, new_session_token
+from tracker.auth.models import ROLES, User, UserSession
 from tracker.extensions import db
 from tracker.reporting import audit
 from tracker.targets.models import Department, Unit
@@ -79,18 +79,64 @@ def verify_password(user: User | None, password: str) -> bool:
     return True
 
 
-def rotate_session(user: User) -> str:
-    """Give ``user`` a new session identity: every cookie carrying the old one stops working."""
-    user.session_token = new_session_token()
-    return user.session_token
+def open_session(user: User) -> str:
+    """A new login session of ``user`` (the caller commits); the user's other sessions go on."""
+    row = UserSession(user_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    user.session_key = row.key
+    return row.key
+
+
+def session_user(key: str) -> User | None:
+    """The active user whose login session ``key`` is (Flask-Login's loader)."""
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.key == key, User.active)
+    )
+    if user is not None:
+        user.session_key = key
+    return user
+
+
+def close_session(key: str | None) -> None:
+    """End one login session (logout); the caller commits."""
+    if key:
+        db.session.execute(delete(UserSession).where(UserSession.key == key))
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every login session of ``user`` but ``keep``; returns how many ended (the caller commits)."""
+    query = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        query = query.where(UserSession.key != keep)
+    return db.session.execute(query).rowcount or 0
+
+
+def end_other_sessions(user: User) -> int:
+    """退出其他设备: every session of ``user`` but this request's ends; audited."""
+    ended = end_sessions(user, keep=user.session_key)
+    audit.record(
+        "update",
+        "user",
+        entity_id=user.id,
+        field="sessions",
+        old=str(ended),
+        new="0",
+        user=user,
+        **user_audit_scope(user),
+    )
+    db.session.commit()
+    return ended
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with this username and password, its session identity rotated; else None."""
+    """The active user with this username and password, with a new login session open; else None."""
     user = db.session.scalar(select(User).where(User.username == username.strip()))
     if not verify_password(user, password) or user is None or not user.active:
         return None
-    rotate_session(user)
+    open_session(user)
     db.session.commit()
     return user
 
@@ -101,13 +147,14 @@ def check_password_rules(password: str) -> None:
 
 
 def change_password(user: User, old_password: str, new_password: str) -> None:
-    """Change the password (old one required) and rotate the session identity (logs out other sessions)."""
+    """Change the password (old one required); every session ends, and a new one opens for this request."""
     if not verify_password(user, old_password):
         raise AccountError(gettext("原密码不正确。"))
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
-    rotate_session(user)
+    end_sessions(user)
+    open_session(user)
     audit.record(
         "update",
         "user",
@@ -301,7 +348,7 @@ def update_user(
 
 
 def set_active(actor: User, user_id: int, active: bool) -> User:
-    """停用 / 启用 an account. Deactivation rotates the session identity, so its sessions end now."""
+    """停用 / 启用 an account. Deactivation ends its sessions now."""
     user = get_user(actor, user_id)
     if user.id == actor.id and not active:
         raise AccountError(gettext("不能停用自己的账户。"), "active")
@@ -309,7 +356,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
         _audit_change(actor, user, "active", user.active, active)
         user.active = active
         if not active:
-            rotate_session(user)
+            end_sessions(user)
         db.session.commit()
         log.info("user %s: %s by=%s", "activated" if active else "deactivated", user.username, actor.username)
     return user
@@ -321,7 +368,9 @@ def reset_password(actor: User, user_id: int, new_password: str) -> User:
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
-    rotate_session(user)
+    end_sessions(user)
+    if user.id == actor.id:
+        open_session(user)  # the admin's own reset keeps this session
     _audit_change(actor, user, "password", "***", "***")
     db.session.commit()
     log.info("password reset: %s by=%s", user.username, actor.username)

@@ -99,7 +99,7 @@ def end_session() -> None:
 def logout():
     if current_user.is_authenticated:
         user = current_user._get_current_object()
-        services.rotate_session(user)
+        services.close_session(user.session_key)  # this session only; the user's others go on
         db.session.commit()
         log.info("logout: user=%s", user.username)
     end_session()
@@ -118,11 +118,22 @@ def account():
         except services.AccountError as exc:
             form.old_password.errors = [*form.old_password.errors, str(exc)]
         else:
-            # The identity was rotated: re-issue this session's cookie, every other session is out.
+            # Every session ended and a new one opened for this one: re-issue its cookie.
             login_user(user)
             flash(_("密码已修改，其他设备上的登录已失效。"), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template("auth/account.html", form=form, sessions_form=ConfirmForm(formdata=None))
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@login_required
+def end_other_sessions():
+    """退出其他设备: every other login of this user ends; this one goes on."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        ended = services.end_other_sessions(current_user._get_current_object())
+        flash(_("已退出其他 %(n)s 处登录。", n=ended), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/lang/<code>")
