@@ -103,7 +103,7 @@ def test_the_admin_creates_a_reporter_through_the_shared_service(client, admin, 
 def test_a_duplicate_username_is_refused_beside_the_username_field(client, admin, session):
     response = client.post("/users", data={**NEW_USER, "username": "r801001"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert _field_errors(page, "username") == ["用户“r801001”已存在。"]
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "create")) is None
 
@@ -161,7 +161,7 @@ def test_an_unchanged_edit_writes_no_audit_row(client, admin, world, session):
 
 def test_an_admin_cannot_demote_themselves(client, admin, world, session):
     response = client.post(f"/users/{admin.id}", data=_edit(world, admin, role="finance"))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "不能更改自己的角色。" in response.get_data(as_text=True)
     assert _user(session, "adm").role == "admin"
 

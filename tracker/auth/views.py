@@ -197,7 +197,7 @@ def users():
         else:
             flash(_("已创建用户 %(username)s。", username=user.username), "success")
             return redirect(url_for("auth.users"))
-    status = 400 if form.errors else 200
+    status = 422 if form.errors else 200
     return render_template("auth/users.html", users=services.list_users(actor), form=form), status
 
 
@@ -232,7 +232,7 @@ def user_edit(user_id: int):
         else:
             flash(_("用户 %(username)s 已更新。", username=user.username), "success")
             return redirect(url_for("auth.user_edit", user_id=user_id))
-    return _edit_page(actor, services.get_user(actor, user_id), form=form, status=400)
+    return _edit_page(actor, services.get_user(actor, user_id), form=form, status=422)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -275,4 +275,4 @@ def user_password(user_id: int):
                 login_user(actor)
             flash(_("用户 %(username)s 的密码已重置，其登录已失效。", username=user.username), "success")
             return redirect(url_for("auth.user_edit", user_id=user_id))
-    return _edit_page(actor, user, password_form=form, status=400)
+    return _edit_page(actor, user, password_form=form, status=422)
