@@ -4,7 +4,6 @@ with 重新计算 and the reviewer's override form. Thin: parse → service (acc
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from tracker.auth import access
 from tracker.evaluation import service
 from tracker.evaluation.rules import LAMP_NAMES
 from tracker.extensions import db
+from tracker.reporting import overview
 
 blueprint = Blueprint("evaluation", __name__)
 
@@ -46,16 +46,11 @@ def _document(code: str | None, view: Callable[[str], tuple[dict, bool]]) -> tup
     return document, stored, service.can_run(current_user, access.require_department(current_user, code))
 
 
-def _default_month(today: date) -> int:
-    return today.month - 1 if today.month > 1 else 12
-
-
 @blueprint.get("/monitoring")
 @login_required
 def monitoring():
-    today = date.today()
-    year = _int("year", today.year if today.month > 1 else today.year - 1, 2000, 2100)
-    month = _int("month", _default_month(today), 1, 12)
+    year = _int("year", overview.default_year(), 2000, 2100)
+    month = _int("month", overview.default_month(year), 1, 12)
     departments, code = _choices(year)
     document, stored, can_run = _document(
         code, lambda code: service.view_monitoring(current_user, year, month, code)
@@ -76,8 +71,7 @@ def monitoring():
 @blueprint.get("/self-assessment")
 @login_required
 def self_assessment():
-    today = date.today()
-    year = _int("year", today.year - 1, 2000, 2100)
+    year = _int("year", overview.default_assessment_year(), 2000, 2100)
     departments, code = _choices(year)
     document, stored, can_run = _document(
         code, lambda code: service.view_self_assessment(current_user, year, code)

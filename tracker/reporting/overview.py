@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from flask import g, has_request_context
+from sqlalchemy import func, or_, select
 
 from tracker.auth import access
 from tracker.auth.models import User
@@ -53,17 +54,43 @@ class CompletenessRow:
 
 
 def years_available() -> list[int]:
-    return sorted(
-        set(db.session.scalars(select(Project.year).distinct()))
-        | set(db.session.scalars(select(Indicator.year).distinct())),
-        reverse=True,
-    )
+    """Years that have targets, newest first (asked once per request: every page's pickers use it)."""
+    cached = g.get("_years_available") if has_request_context() else None
+    if cached is None:
+        cached = sorted(
+            set(db.session.scalars(select(Project.year).distinct()))
+            | set(db.session.scalars(select(Indicator.year).distinct())),
+            reverse=True,
+        )
+        if has_request_context():
+            g._years_available = cached
+    return list(cached)
 
 
 def default_year() -> int:
+    """The year a page opens on: this year when it has targets, else the newest that has."""
     years = years_available()
     current = today().year
     return current if current in years or not years else years[0]
+
+
+def default_assessment_year() -> int:
+    """The year 绩效自评 opens on: the last finished year with targets (自评 looks back)."""
+    years = years_available()
+    finished = [year for year in years if year < today().year]
+    return finished[0] if finished else default_year()
+
+
+def default_month(year: int) -> int:
+    """The month monitoring opens on in ``year``: the newest month anything was reported for, else
+    the last finished month (December for a past year)."""
+    reported = db.session.scalar(select(func.max(MonthlyReport.month)).where(MonthlyReport.year == year))
+    if reported:
+        return int(reported)
+    on = today()
+    if year < on.year:
+        return 12
+    return max(on.month - 1, 1)
 
 
 def _cells(
