@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import UnitFactory
+from tests.factories import ProjectFactory, UnitFactory
 from tracker.extensions import db
 from tracker.targets.models import SpendingEntry
 
@@ -161,3 +161,16 @@ def test_listed_spending_is_filtered_and_paginated(api):
     assert response.status_code == 200
     assert {(e["unit"], e["month"], e["category"]) for e in response.json} == {("122201", 3, "支出")}
     assert '"total": ' in response.headers["X-Pagination"]
+
+
+def test_a_project_of_another_department_is_refused_as_if_it_did_not_exist(api):
+    foreign, missing = ProjectFactory(), "41080099999999999999"
+    before = total()
+
+    refused = post(api, [record(project_code=foreign.code)])
+    nonexistent = post(api, [record(project_code=missing)])
+
+    assert refused.status_code == nonexistent.status_code == 422
+    assert refused.json["errors"] == {"records.0.project_code": [f"2023 年没有项目 {foreign.code}"]}
+    assert str(nonexistent.json).replace(missing, foreign.code) == str(refused.json)
+    assert total() == before

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import login_as
 from tracker.reporting.models import MonthlyReport
-from tracker.targets.models import Indicator
+from tracker.targets.models import Indicator, Project, SpendingEntry
 
 ACTUALS_HEADER = "年度,月份,项目编码,三级指标,实际完成值\n"
 
@@ -160,3 +161,42 @@ def test_a_file_with_too_many_rows_is_refused(client, world, app):
 def test_only_department_users_may_import(client, world):
     login_as(client, world.reporter)
     assert _upload(client, _actuals(world, ["办件数量,30"]), "actuals.csv").status_code == 403
+
+
+PROJECTS_HEADER = (
+    "年度,部门编码,单位编码,单位名称,项目编码,项目名称,项目类型,年初预算数(万元),一般公共预算(万元)\n"
+)
+MISSING = "41080099999999999999"
+
+
+def test_another_departments_project_cannot_be_taken_over_by_upload(client, world, session):
+    login_as(client, world.foreign_department_user)
+    row = (
+        f"2023,{world.other_department.code},{world.foreign_unit.code},乙一单位,{world.project.code},"
+        "改名,其他运转类,1.00,1.00\n"
+    )
+    response = _upload(client, (PROJECTS_HEADER + row).encode(), "projects.csv", kind="projects")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"行 2 列 项目编码: 项目编码 {world.project.code} 已被使用或不可用" in page
+    assert world.department.code not in page.replace(world.project.code, "")
+    assert 'id="confirm-import"' not in page
+    session.expire_all()
+    project = session.get(Project, world.project.id)
+    assert (project.name, project.unit_id, project.department_id, project.initial_budget) == (
+        "窗口服务", world.unit.id, world.department.id, Decimal("10.00"),
+    )  # fmt: skip
+
+
+def test_spending_on_another_departments_project_reads_as_a_missing_project(client, world, session):
+    login_as(client, world.foreign_department_user)
+    header = "年度,月份,单位编码,项目编码,类别,金额(万元)\n"
+    pages = {}
+    for code in (world.project.code, MISSING):
+        content = (header + f"2023,1,{world.foreign_unit.code},{code},支出,1.00\n").encode()
+        response = _upload(client, content, "spending.csv", kind="spending")
+        assert response.status_code == 422
+        pages[code] = response.get_data(as_text=True)
+    assert f"行 2 列 项目编码: 2023 年没有项目 {world.project.code}" in pages[world.project.code]
+    assert pages[MISSING].replace(MISSING, world.project.code) == pages[world.project.code]
+    assert session.scalar(select(func.count()).select_from(SpendingEntry)) == 0

@@ -7,6 +7,7 @@ resources raise :class:`NotFound`, which every door turns into a 404.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
@@ -119,6 +120,39 @@ def can_write_unit_report(user, unit_id: int) -> bool:
 def can_manage_department(user, department_id: int) -> bool:
     """Targets, imports, review, department actuals, evaluations: the department's admin."""
     return user is not None and user.role == "department" and user.department_id == department_id
+
+
+def writable_projects(user, keys: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (年度, 项目编码) among ``keys`` naming an existing project ``user`` may write, for imports
+    and bulk writes: the command line (``None``) every one; a department's admin those whose
+    department and unit are its department's; a reporter those of its unit; anyone else none.
+
+    Callers treat every other key as a code that does not exist, or that cannot be used where a new
+    project would be made, with one message either way, so no row changes or reveals another
+    department's project (SPEC §1)."""
+    wanted = set(keys)
+    if not wanted:
+        return set()
+    rows = db.session.execute(
+        select(Project.year, Project.code, Project.department_id, Project.unit_id, Unit.department_id)
+        .join(Unit, Project.unit_id == Unit.id)
+        .where(Project.year.in_({y for y, _ in wanted}), Project.code.in_({c for _, c in wanted}))
+    )
+    writable = set()
+    for year, code, department_id, unit_id, unit_department_id in rows:
+        if (year, code) not in wanted:
+            continue
+        if user is None:
+            ok = True
+        elif user.role == "department":
+            ok = user.department_id is not None and department_id == unit_department_id == user.department_id
+        elif user.role == "reporter":
+            ok = user.unit_id is not None and unit_id == user.unit_id
+        else:
+            ok = False
+        if ok:
+            writable.add((year, code))
+    return writable
 
 
 def is_finance(user) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from tracker.auth.access import can_manage_department, can_write_unit_report
+from tracker.auth.access import can_manage_department, can_write_unit_report, writable_projects
 from tracker.evaluation.service import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting.audit import record_many
@@ -91,9 +91,19 @@ class ActualsImporter:
             by_key[(row["year"], scope, row["name"])].append(dict(row))
             if not row["scope_code"]:
                 departments_with_own[row["year"]].add(row["department_code"])
+        # A project the user may not write (another department's or unit's) reads as none at all.
+        projects = writable_projects(
+            ctx.user,
+            {(r.values["year"], r.values["project_code"]) for r in ctx.rows if r.values.get("project_code")},
+        )
         found: dict[int, dict[str, Any]] = {}
         for parsed in ctx.rows:
             values = parsed.values
+            if values.get("project_code") and (values["year"], values["project_code"]) not in projects:
+                ctx.error(
+                    parsed.line, "project_code", f"{values['year']} 年没有项目 {values['project_code']}"
+                )
+                continue
             scope = values.get("project_code") or self._department_of(
                 ctx, parsed.line, values, departments_with_own
             )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tracker.auth.access import can_manage_department
+from tracker.auth.access import can_manage_department, writable_projects
 from tracker.evaluation.modes import METRIC_MODES, computed_metric_for, infer_mode
 from tracker.extensions import db
 from tracker.reporting.audit import record_many
@@ -35,6 +35,8 @@ from tracker.targets.schemas import (
 from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert, upsert
 
 _OUT_OF_SCOPE = "不存在或不在您的管理范围内"
+#: A code a user's file may not use because another department holds it; it names no owner (SPEC §1).
+_UNUSABLE = "已被使用或不可用"
 
 
 def _departments_by_code(codes: set[str]) -> dict[str, Department]:
@@ -70,7 +72,8 @@ def _check_department_scope(ctx: ImportContext) -> dict[str, Department]:
 
 
 def _check_unit_department(ctx: ImportContext, units: dict[str, tuple[int, int, str]]) -> None:
-    """A unit belongs to one department, in the database and across the file."""
+    """A unit belongs to one department, in the database and across the file. A user is not told
+    which department holds a code that is not theirs."""
     seen: dict[str, tuple[str, int]] = {}
     for row in ctx.rows:
         code = row.values.get("unit_code")
@@ -78,7 +81,12 @@ def _check_unit_department(ctx: ImportContext, units: dict[str, tuple[int, int, 
             continue
         department_code = row.values["department_code"]
         if code in units and units[code][2] != department_code:
-            ctx.error(row.line, "unit_code", f"单位 {code} 属于部门 {units[code][2]}，不是 {department_code}")
+            if ctx.user is not None:
+                ctx.error(row.line, "unit_code", f"单位编码 {code} {_UNUSABLE}")
+            else:
+                ctx.error(
+                    row.line, "unit_code", f"单位 {code} 属于部门 {units[code][2]}，不是 {department_code}"
+                )
         elif code in seen and seen[code][0] != department_code:
             ctx.error(row.line, "unit_code", f"单位 {code} 在第 {seen[code][1]} 行属于部门 {seen[code][0]}")
         seen.setdefault(code, (department_code, row.line))
@@ -171,6 +179,23 @@ def _projects_named(ctx: ImportContext) -> dict[int, dict[str, tuple[int, int]]]
     return {year: _project_ids(year, codes) for year, codes in by_year.items()}
 
 
+def _check_foreign_projects(
+    ctx: ImportContext, named: dict[int, dict[str, tuple[int, int]]]
+) -> set[tuple[int, str]]:
+    """Rows of a user naming an existing project it may not write (another department's) are
+    errors, with one message whoever owns it; returns those (年度, 项目编码). The command line may
+    name any project."""
+    if ctx.user is None:
+        return set()
+    existing = {(year, code) for year, codes in named.items() for code in codes}
+    foreign = existing - writable_projects(ctx.user, existing)
+    for row in ctx.rows:
+        key = (row.values["year"], row.values.get("project_code"))
+        if key in foreign:
+            ctx.error(row.line, "project_code", f"项目编码 {key[1]} {_UNUSABLE}")
+    return foreign
+
+
 def _run_lint(ctx: ImportContext, department_ids: set[int], years: set[int]) -> None:
     for year in sorted(years):
         ctx.report.warnings.extend(lint.lint_departments(year, department_ids))
@@ -189,10 +214,12 @@ class TargetsImporter:
         units = _units_by_code({r.values["unit_code"] for r in ctx.rows if r.values.get("unit_code")})
         _check_unit_department(ctx, units)
         unit_codes = {uid: code for code, (uid, _, _) in units.items()}
-        for year, existing in _projects_named(ctx).items():
+        named = _projects_named(ctx)
+        foreign = _check_foreign_projects(ctx, named)
+        for year, existing in named.items():
             for row in ctx.rows:
                 code = row.values.get("project_code")
-                if row.values["year"] == year and code in existing:
+                if row.values["year"] == year and code in existing and (year, code) not in foreign:
                     owner = unit_codes.get(existing[code][1])
                     if owner != row.values["unit_code"]:
                         ctx.error(
@@ -343,6 +370,7 @@ class ProjectsImporter:
             return
         _check_department_scope(ctx)
         _check_unit_department(ctx, _units_by_code({r.values["unit_code"] for r in ctx.rows}))
+        _check_foreign_projects(ctx, _projects_named(ctx))
         _check_duplicates(ctx, lambda v: (v["year"], v["project_code"]), "project_code", "项目编码")
 
     def write(self, ctx: ImportContext) -> None:
@@ -423,9 +451,14 @@ class SpendingImporter:
         if not _department_admins_only(ctx, "支出数据"):
             return
         units = _units_by_code({r.values["unit_code"] for r in ctx.rows})
+        # Another department's unit reads as one that does not exist, here and for its projects.
+        units = {
+            code: unit
+            for code, unit in units.items()
+            if ctx.user is None or can_manage_department(ctx.user, unit[1])
+        }
         for row in ctx.rows:
-            unit = units.get(row.values["unit_code"])
-            if unit is None or (ctx.user is not None and not can_manage_department(ctx.user, unit[1])):
+            if row.values["unit_code"] not in units:
                 ctx.error(row.line, "unit_code", f"单位编码 {row.values['unit_code']} {_OUT_OF_SCOPE}")
         self._check_projects(ctx, units)
         _check_duplicates(
@@ -439,11 +472,14 @@ class SpendingImporter:
     def _check_projects(ctx: ImportContext, units: dict[str, tuple[int, int, str]]) -> None:
         projects = _projects_named(ctx)
         ctx.options["projects"] = projects
+        # Another department's project reads as one that does not exist.
+        writable = writable_projects(ctx.user, {(y, c) for y, codes in projects.items() for c in codes})
         for row in ctx.rows:
             code = row.values.get("project_code")
             if not code:
                 continue
-            found = projects[row.values["year"]].get(code)
+            year = row.values["year"]
+            found = projects[year].get(code) if (year, code) in writable else None
             unit = units.get(row.values["unit_code"])
             if found is None:
                 ctx.error(row.line, "project_code", f"{row.values['year']} 年没有项目 {code}")
@@ -493,10 +529,13 @@ class GoalsImporter:
     def check(self, ctx: ImportContext) -> None:
         code = ctx.options.get("department_code")
         department = _departments_by_code({code}).get(code) if code else None
-        if department is None or ctx.options.get("year") is None:
-            ctx.error(0, "", f"部门 {code} 不存在：请先导入该部门的预算或目标")
-        elif ctx.user is not None and not can_manage_department(ctx.user, department.id):
+        if ctx.user is not None and (
+            department is None or not can_manage_department(ctx.user, department.id)
+        ):
+            # Another department's code reads exactly as one that does not exist.
             ctx.error(0, "", f"部门 {code} {_OUT_OF_SCOPE}")
+        elif department is None or ctx.options.get("year") is None:
+            ctx.error(0, "", f"部门 {code} 不存在：请先导入该部门的预算或目标")
         else:
             ctx.options["department_id"] = department.id
         _check_duplicates(ctx, lambda v: (v["category"], v.get("name") or ""), "name", "类别与名称")
