@@ -46,6 +46,12 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+    # Ceilings of an imported file, from the page and the command line (tracker.targets.files.Limits):
+    # rows after the header (blank ones count), columns, cells, and seconds to read it.
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
+    IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "64"))
+    IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "8000000"))
+    IMPORT_READ_SECONDS = float(os.environ.get("IMPORT_READ_SECONDS", "30"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     REPORT_DIR = os.environ.get("REPORT_DIR", str(INSTANCE_DIR / "reports"))
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import login_as
+from tests.targets.handmade_xlsx import column_bomb, row_bomb
 from tracker.reporting.models import MonthlyReport
 from tracker.targets.models import Indicator, Project, SpendingEntry
 
@@ -145,6 +146,23 @@ def test_hostile_files_are_refused_with_a_clear_message(client, world, content, 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page and "文件被拒绝" in page
+    assert 'id="confirm-import"' not in page
+
+
+@pytest.mark.parametrize(
+    ("bomb", "message"),
+    [
+        (row_bomb, "数据行超过上限（500000 行）：第 1048576 行已超出"),
+        (column_bomb, "第 2 行 XFD 列（第 16384 列）超出列数上限（最多 64 列）"),
+    ],
+    ids=["row", "column"],
+)
+def test_a_sheet_past_the_ceilings_is_refused_naming_where(client, world, bomb, message):
+    login_as(client, world.department_user)
+    response = _upload(client, bomb(ACTUALS_HEADER.strip().split(",")), "actuals.xlsx")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "文件被拒绝" in page and message in page
     assert 'id="confirm-import"' not in page
 
 

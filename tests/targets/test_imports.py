@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import DATA
+from tests.targets.handmade_xlsx import column_bomb, row_bomb
 from tracker.extensions import db
 from tracker.reporting.models import AuditEntry, IndicatorActual, MonthlyReport
 from tracker.targets.files import Limits
@@ -339,6 +340,30 @@ def test_too_many_rows_are_refused(tmp_path):
     path.write_text(SPENDING_HEADER + "2023,1,122101,,支出,1\n" * 11, encoding="utf-8")
     report = run_import("spending", path, limits=Limits(max_rows=10))
     assert "数据行超过上限（10 行）" in str(report.errors[0])
+
+
+@pytest.mark.parametrize(
+    ("bomb", "message"),
+    [
+        (row_bomb, "文件被拒绝：数据行超过上限（500000 行）：第 1048576 行已超出"),
+        (column_bomb, "文件被拒绝：第 2 行 XFD 列（第 16384 列）超出列数上限（最多 64 列）"),
+    ],
+    ids=["row", "column"],
+)
+def test_a_sheet_past_the_ceilings_is_refused_from_the_command_line(cli, tmp_path, bomb, message):
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(bomb(["年度", "部门编码"]))
+    result = invoke(cli, "import-targets", path)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert count(Indicator) == 0
+
+
+def test_the_command_line_keeps_the_configured_ceilings(cli, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_COLUMNS", 5)
+    result = invoke(cli, "import-targets", TARGETS)
+    assert result.exit_code == 1
+    assert "第 1 行" in result.stderr and "超出列数上限（最多 5 列）" in result.stderr
 
 
 def test_a_department_user_may_only_import_its_own_department(cli, tmp_path):

@@ -10,6 +10,7 @@ import json
 import re
 import secrets
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -43,11 +44,8 @@ def _directory() -> Path:
 
 
 def _limits() -> Limits:
-    defaults = Limits()
-    return Limits(
-        max_bytes=int(current_app.config.get("MAX_CONTENT_LENGTH") or defaults.max_bytes),
-        max_rows=int(current_app.config.get("IMPORT_MAX_ROWS", defaults.max_rows)),
-    )
+    limits = Limits.from_config(current_app.config)
+    return replace(limits, max_bytes=int(current_app.config.get("MAX_CONTENT_LENGTH") or limits.max_bytes))
 
 
 def _require(user: User) -> None:

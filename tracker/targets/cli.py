@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 
+from tracker.targets.files import Limits
 from tracker.targets.imports import ImportReport, run_import
 
 
@@ -26,7 +28,7 @@ def _import_command(kind: str, help_text: str) -> click.Command:
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入。")
     def command(file: Path, dry_run: bool) -> None:
-        _finish(run_import(kind, file, dry_run=dry_run))
+        _finish(run_import(kind, file, dry_run=dry_run, limits=Limits.from_config(current_app.config)))
 
     return command
 
@@ -45,7 +47,8 @@ import_actuals = _import_command("actuals", "导入实际完成值（截至月�
 @click.option("--year", type=int, required=True)
 @click.option("--department", "department_code", required=True)
 def import_goals(file: Path, year: int, department_code: str) -> None:
-    _finish(run_import("goals", file, year=year, department_code=department_code))
+    limits = Limits.from_config(current_app.config)
+    _finish(run_import("goals", file, year=year, department_code=department_code, limits=limits))
 
 
 @click.command(
