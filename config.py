@@ -51,7 +51,7 @@ class Config:
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
     IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "64"))
     IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "8000000"))
-    IMPORT_READ_SECONDS = float(os.environ.get("IMPORT_READ_SECONDS", "30"))
+    IMPORT_READ_SECONDS = float(os.environ.get("IMPORT_READ_SECONDS", "120"))
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     REPORT_DIR = os.environ.get("REPORT_DIR", str(INSTANCE_DIR / "reports"))
 

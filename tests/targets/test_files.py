@@ -53,7 +53,7 @@ def test_the_default_ceilings_are_kept():
         500_000,
         64,
         8_000_000,
-        30.0,
+        120.0,
     )
     names = ("IMPORT_MAX_ROWS", "IMPORT_MAX_COLUMNS", "IMPORT_MAX_CELLS", "IMPORT_READ_SECONDS")
     if not any(name in os.environ for name in names):

@@ -45,7 +45,7 @@ class Limits:
     max_rows: int = 500_000
     max_columns: int = 64
     max_cells: int = 8_000_000
-    max_seconds: float = 30.0
+    max_seconds: float = 120.0
     max_zip_entries: int = 2_000
     max_unzipped_bytes: int = 300 * 1024 * 1024
     max_compression_ratio: int = 200
