@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tracker.evaluation.modes import computed_metric_for, infer_mode
-from tracker.targets.grammar import parse_target
+from tracker.rules.grammar import parse_target
+from tracker.rules.modes import computed_metric_for, infer_mode
 
 PROJECTS_PER_DEPARTMENT = 20
 NOW = datetime(2023, 8, 5, 12, 0, tzinfo=UTC)

@@ -8,10 +8,11 @@ import factory
 from argon2 import PasswordHasher
 
 from tracker.auth.models import User
+from tracker.budget.models import Department, Project, SpendingEntry, Unit
 from tracker.extensions import db
 from tracker.reporting.models import GRADES, IndicatorActual, MonthlyReport
-from tracker.targets.grammar import parse_target
-from tracker.targets.models import Department, Indicator, Project, SpendingEntry, Unit
+from tracker.rules.grammar import parse_target
+from tracker.targets.models import Indicator
 
 
 class _Base(factory.alchemy.SQLAlchemyModelFactory):

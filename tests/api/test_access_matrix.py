@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import IndicatorFactory, ProjectFactory
-from tracker.targets.models import Indicator, Project
+from tracker.budget.models import Project
+from tracker.targets.models import Indicator
 
 OWN_PROJECT = "410800230000000011625"  # 122201
 SIBLING_PROJECT = "41080022000000053196"  # 122101, same department

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from tracker.budget.models import Department
 from tracker.extensions import db
 from tracker.reports.models import Delivery, DeliveryAttempt
 from tracker.scheduler.models import JobRun
-from tracker.targets.models import Department
 from tracker.types import utcnow
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from tests.factories import IndicatorFactory, UserFactory
 from tracker.api.tokens import issue_token
+from tracker.core.audit import AuditEntry
 from tracker.extensions import db
-from tracker.reporting.models import AuditEntry, IndicatorActual, MonthlyReport
+from tracker.reporting.models import IndicatorActual, MonthlyReport
 
 JULY = "/reports/122201/2023/7"
 

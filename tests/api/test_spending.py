@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import ProjectFactory, UnitFactory
+from tracker.budget.models import SpendingEntry
 from tracker.extensions import db
-from tracker.targets.models import SpendingEntry
 
 PROJECT = "410800230000000011625"  # unit 122201
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tests.factories import DepartmentFactory, UnitFactory
 from tracker.auth.models import User
 from tracker.auth.services import DEMO_PASSWORD, ensure_demo_users, verify_password
-from tracker.reporting.models import AuditEntry
+from tracker.core.audit import AuditEntry
 
 
 def _user(session, username):

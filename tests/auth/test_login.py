@@ -135,7 +135,7 @@ def test_a_bad_password_change_is_refused(client, world, form, message):
 def test_the_password_change_is_audited_without_the_password(client, world, session):
     from sqlalchemy import select
 
-    from tracker.reporting.models import AuditEntry
+    from tracker.core.audit import AuditEntry
 
     login_as(client, world.reporter)
     client.post(

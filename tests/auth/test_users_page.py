@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.conftest import login_as
 from tracker.auth.models import User
 from tracker.auth.services import verify_password
-from tracker.reporting.models import AuditEntry
+from tracker.core.audit import AuditEntry
 
 NEW_USER = {
     "username": "newrep",

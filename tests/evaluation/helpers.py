@@ -16,10 +16,10 @@ from tests.factories import (
     monthly_report,
     spending,
 )
-from tracker.evaluation.modes import computed_metric_for, infer_mode
+from tracker.budget.models import DepartmentBudgetLine
 from tracker.extensions import db
-from tracker.targets.grammar import parse_target
-from tracker.targets.models import DepartmentBudgetLine
+from tracker.rules.grammar import parse_target
+from tracker.rules.modes import computed_metric_for, infer_mode
 
 CONTRACT = Path("/work/shared/contract")
 

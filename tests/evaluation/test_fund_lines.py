@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from tracker.evaluation.engine import FundLine, department_fund_lines
-from tracker.evaluation.rules import adjusted_budget
+from tracker.budget.money import FundLine, department_fund_lines
+from tracker.rules import adjusted_budget
 
 
 @pytest.mark.parametrize(

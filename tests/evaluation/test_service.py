@@ -347,7 +347,7 @@ def test_reporters_cannot_override(year_end):
 
 def test_a_reviewers_override_is_in_the_audit_log(year_end, session):
     from tests.factories import UserFactory
-    from tracker.reporting.models import AuditEntry
+    from tracker.core.audit import AuditEntry
 
     finance = UserFactory(role="finance")
     service.set_override(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests.conftest import login_as
+from tracker.core.audit import AuditEntry
 from tracker.reporting import services
-from tracker.reporting.models import AuditEntry
 
 
 def _values(world, count="70"):

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import login_as
 from tests.targets.handmade_xlsx import column_bomb, row_bomb
+from tracker.budget.models import Project, SpendingEntry
 from tracker.reporting.models import MonthlyReport
-from tracker.targets.models import Indicator, Project, SpendingEntry
+from tracker.targets.models import Indicator
 
 ACTUALS_HEADER = "年度,月份,项目编码,三级指标,实际完成值\n"
 

@@ -252,7 +252,7 @@ def test_the_department_enters_its_own_department_indicators(client, world, sess
 
 def _lagging_budget(session, world) -> None:
     """部门预算总额 100 with 20 spent by July: 预算执行率 20% against 58.33% time progress (red)."""
-    from tracker.targets.models import DepartmentBudgetLine, SpendingEntry
+    from tracker.budget.models import DepartmentBudgetLine, SpendingEntry
 
     session.add(
         DepartmentBudgetLine(year=2023, department_id=world.department.id, subject="部门预算总额", amount=100)

@@ -16,8 +16,9 @@ from tests.factories import (
     monthly_report,
     spending,
 )
+from tracker.budget.models import DepartmentBudgetLine
 from tracker.extensions import db
-from tracker.targets.models import DepartmentBudgetLine, DepartmentGoal
+from tracker.targets.models import DepartmentGoal
 
 HOSTILE = "=cmd|' /C calc'!A0"
 

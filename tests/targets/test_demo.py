@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tracker.budget.models import Project, SpendingEntry
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
-from tracker.targets.models import DepartmentGoal, Indicator, Project, SpendingEntry
+from tracker.targets.models import DepartmentGoal, Indicator
 
 
 def _load(cli):

@@ -15,17 +15,11 @@ from sqlalchemy import func, select
 
 from tests.conftest import DATA
 from tests.factories import DepartmentFactory, ProjectFactory, UnitFactory, UserFactory
+from tracker.budget.models import DepartmentBudgetLine, Project, SpendingEntry, Unit
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
 from tracker.targets.imports import run_import
-from tracker.targets.models import (
-    DepartmentBudgetLine,
-    DepartmentGoal,
-    Indicator,
-    Project,
-    SpendingEntry,
-    Unit,
-)
+from tracker.targets.models import DepartmentGoal, Indicator
 
 TARGETS = DATA / "jiaozuo-2023-targets.csv"
 PROJECTS = DATA / "jiaozuo-2023-projects.csv"

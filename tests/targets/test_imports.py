@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import DATA
 from tests.targets.handmade_xlsx import column_bomb, row_bomb
+from tracker.budget.models import Department, DepartmentBudgetLine, Project, SpendingEntry, Unit
+from tracker.core.audit import AuditEntry
 from tracker.extensions import db
-from tracker.reporting.models import AuditEntry, IndicatorActual, MonthlyReport
+from tracker.reporting.models import IndicatorActual, MonthlyReport
 from tracker.targets.files import Limits
 from tracker.targets.imports import run_import
-from tracker.targets.models import Department, DepartmentBudgetLine, Indicator, Project, SpendingEntry, Unit
+from tracker.targets.models import Indicator
 
 TARGETS = DATA / "jiaozuo-2023-targets.csv"
 FAITHFUL = DATA / "jiaozuo-2023-targets.faithful.csv"

@@ -20,7 +20,7 @@ from tracker.api.schemas import (
     ScopeArgs,
     UnitSchema,
 )
-from tracker.targets.models import Project
+from tracker.budget.models import Project
 
 __all__ = ["departments", "units", "projects", "indicators"]
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, fields, validate
 
+from tracker.budget.models import SPENDING_CATEGORIES
 from tracker.reporting.models import DEVIATION_CATEGORIES, LIKELIHOODS, REPORT_STATUSES
 from tracker.reports.models import DELIVERY_STATUSES, REPORT_KINDS
-from tracker.targets.models import SPENDING_CATEGORIES
 from tracker.targets.schemas import SpendingRowSchema
 
 _REQUIRED: dict[str, Any] = {"required": "不能为空", "null": "不能为空"}

@@ -15,11 +15,12 @@ from sqlalchemy import Select, and_, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from tracker.auth import access
+from tracker.budget.models import Department, Project, SpendingEntry, Unit
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
 from tracker.reports.models import Delivery
 from tracker.scheduler.models import JobRun
-from tracker.targets.models import Department, Indicator, Project, SpendingEntry, Unit
+from tracker.targets.models import Indicator
 
 __all__ = [
     "Filters",

@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from tracker.auth.models import ApiToken, User
 from tracker.auth.services import user_audit_scope
+from tracker.core import audit
 from tracker.extensions import db
-from tracker.reporting import audit
 from tracker.types import utcnow
 
 __all__ = [

@@ -11,20 +11,13 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from tracker.budget.models import Department, Project, Unit
+from tracker.core.errors import Forbidden, NotFound
 from tracker.extensions import db
-from tracker.targets.models import Department, Project, Unit
 
 log = logging.getLogger("tracker.access")
 
 READ_ALL_ROLES = frozenset({"finance", "admin"})
-
-
-class NotFound(Exception):
-    """The resource does not exist for this user (404)."""
-
-
-class Forbidden(Exception):
-    """The user may see the resource but not do this (403): e.g. a reporter approving."""
 
 
 def _refuse(user, what: str) -> NotFound:

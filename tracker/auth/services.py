@@ -9,18 +9,19 @@ import contextlib
 import functools
 import logging
 import re
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import selectinload
 
 from tracker.auth import access
 from tracker.auth.models import ROLES, User, UserSession
+from tracker.budget.models import Department, Unit
+from tracker.core import audit
 from tracker.extensions import db
-from tracker.reporting import audit
-from tracker.targets.models import Department, Unit
 from tracker.types import utcnow
 
 log = logging.getLogger("tracker.auth")
@@ -111,7 +112,8 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
     query = delete(UserSession).where(UserSession.user_id == user.id)
     if keep:
         query = query.where(UserSession.key != keep)
-    return db.session.execute(query).rowcount or 0
+    result: CursorResult[Any] = db.session.execute(query)  # type: ignore[assignment]
+    return result.rowcount or 0
 
 
 def end_other_sessions(user: User) -> int:

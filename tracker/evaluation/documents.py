@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from tracker.evaluation import rules
+from tracker import rules
 
 __all__ = ["monitoring_document", "self_assessment_document", "number"]
 

@@ -7,7 +7,6 @@ of SELECTs whatever its size.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,15 +14,17 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
-from tracker.evaluation import rules
+from tracker import rules
+from tracker.budget import money
+from tracker.budget.models import Department, Project, Unit
 from tracker.evaluation.models import ReviewerOverride
-from tracker.evaluation.modes import METRIC_MODES, Mode
-from tracker.evaluation.rulepacks import RulePack
 from tracker.reporting.models import IndicatorActual, MonthlyReport
-from tracker.targets.grammar import Comparator
-from tracker.targets.models import Department, DepartmentBudgetLine, Indicator, Project, SpendingEntry, Unit
+from tracker.rules.grammar import Comparator
+from tracker.rules.modes import METRIC_MODES, Mode
+from tracker.rules.packs import RulePack
+from tracker.targets.models import Indicator
 
 __all__ = [
     "COUNTED_STATUSES",
@@ -31,7 +32,6 @@ __all__ = [
     "DepartmentResult",
     "departments_for",
     "load_inputs",
-    "department_money",
     "evaluate_monitoring",
     "evaluate_self_assessment",
 ]
@@ -40,11 +40,6 @@ __all__ = [
 COUNTED_STATUSES = ("submitted", "approved")
 ZERO = Decimal(0)
 _MODES = {m.value: m for m in Mode}
-_QUOTES = re.compile(r"[\"“”'‘’「」『』\s]")
-
-
-def _subject_key(subject: str) -> str:
-    return _QUOTES.sub("", subject)
 
 
 @dataclass
@@ -165,22 +160,8 @@ def load_inputs(
     for report in conn.execute(reports):
         inputs.reports[report.department_id][report.unit_id] = report.status
 
-    spending = (
-        select(
-            SpendingEntry.department_id,
-            SpendingEntry.project_code,
-            SpendingEntry.category,
-            func.sum(SpendingEntry.amount).label("amount"),
-        )
-        .where(SpendingEntry.year == year, SpendingEntry.month <= month, SpendingEntry.department_id.in_(ids))
-        .group_by(SpendingEntry.department_id, SpendingEntry.project_code, SpendingEntry.category)
-    )
-    for money in conn.execute(spending):
-        inputs.spending[money.department_id][(money.project_code or "", money.category)] = Decimal(
-            money.amount
-        )
-
-    inputs.budget_lines.update(budget_lines(conn, year, ids))
+    inputs.spending.update(money.spending_through(conn, year, month, ids))
+    inputs.budget_lines.update(money.budget_lines(conn, year, ids))
 
     if with_overrides:
         overrides = (
@@ -195,71 +176,6 @@ def load_inputs(
         )
         inputs.overrides = {row.indicator_id: row for row in conn.execute(overrides)}
     return inputs
-
-
-def budget_lines(conn: Connection, year: int, ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
-    """Each department's budget lines of ``year`` (部门预算总额, 三公经费预算 …) by subject."""
-    lines: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    query = select(
-        DepartmentBudgetLine.department_id, DepartmentBudgetLine.subject, DepartmentBudgetLine.amount
-    ).where(DepartmentBudgetLine.year == year, DepartmentBudgetLine.department_id.in_(list(ids)))
-    for line in conn.execute(query):
-        lines[line.department_id][_subject_key(line.subject)] = Decimal(line.amount)
-    return lines
-
-
-def department_money(
-    spending: dict[tuple[str, str], Decimal], lines: dict[str, Decimal]
-) -> rules.DepartmentMoney:
-    """SPEC §7 inputs from spending grouped by (项目编码, 类别) and the department's budget lines."""
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    carry_over_reported = False
-    for (_code, category), amount in spending.items():
-        totals[category] += amount
-        carry_over_reported |= category == "结转结余"
-    return rules.DepartmentMoney(
-        initial_total=lines.get("部门预算总额"),
-        adjustments=totals["预算调整"],
-        spending=totals["支出"],
-        sangong_spent=totals["三公经费支出"],
-        sangong_budget=lines.get("三公经费预算"),
-        procurement_spent=totals["政府采购支出"],
-        procurement_budget=lines.get("政府采购预算"),
-        carry_over=totals["结转结余"] if carry_over_reported else None,
-    )
-
-
-@dataclass(frozen=True)
-class FundLine:
-    """A line of a department's 年度资金: 年初预算数, 全年预算数 and 执行数 through the month."""
-
-    initial: Decimal | None
-    budget: Decimal | None
-    spent: Decimal
-
-
-#: 部门整体 年度资金 lines → their budget line; spending without a 项目编码 is 基本支出.
-FUND_LINES = {"年度资金总额": "部门预算总额", "基本支出": "基本支出", "项目支出": "项目支出"}
-
-
-def department_fund_lines(
-    spending: dict[tuple[str, str], Decimal], lines: dict[str, Decimal]
-) -> dict[str, FundLine]:
-    """The 部门整体 年度资金 of the self-assessment form (SPEC §6, §7), in :data:`FUND_LINES` order,
-    from spending grouped by (项目编码, 类别) and the department's budget lines."""
-    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for (code, category), amount in spending.items():
-        part = "项目支出" if code else "基本支出"
-        sums[(part, category)] += amount
-        sums[("年度资金总额", category)] += amount
-    return {
-        name: FundLine(
-            lines.get(line),
-            rules.adjusted_budget(lines.get(line), sums[(name, "预算调整")]),
-            sums[(name, "支出")],
-        )
-        for name, line in FUND_LINES.items()
-    }
 
 
 @dataclass
@@ -297,10 +213,10 @@ def _has_cause(actual: Any) -> bool:
 
 
 def _metric_values(inputs: Inputs, department_id: int, month: int) -> dict[str, Decimal | None]:
-    money = department_money(
+    totals = money.department_money(
         inputs.spending.get(department_id, {}), inputs.budget_lines.get(department_id, {})
     )
-    return rules.department_metrics(money, month)
+    return rules.department_metrics(totals, month)
 
 
 def _missing_reports(

@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
-from tracker.evaluation import engine, rules
+from tracker import rules
+from tracker.budget import money
+from tracker.budget.models import Project, SpendingEntry
 from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult
 from tracker.evaluation.service import MONITORING, SELF_ASSESSMENT, evaluate_unstored
 from tracker.extensions import db
-from tracker.targets.models import Project, SpendingEntry
 from tracker.types import as_quantity
 
 __all__ = ["LIVE_LIMIT", "MonitoringOverview", "monitoring_overview", "project_scores", "execution_by_month"]
@@ -202,10 +203,10 @@ def execution_by_month(
         )
         for department_id, m, category, amount in db.session.execute(sums):
             by_month[department_id][m][category] = Decimal(amount)
-    lines = engine.budget_lines(db.session.connection(), year, ids) if ids else {}
+    lines = money.budget_lines(db.session.connection(), year, ids) if ids else {}
     rates: dict[int | None, list[Decimal | None]] = {}
     province: list[Decimal | None] = []
-    # Year to date, keyed as engine.department_money reads spending: (项目编码, 类别).
+    # Year to date, keyed as money.department_money reads spending: (项目编码, 类别).
     running: dict[int, dict[tuple[str, str], Decimal]] = {i: defaultdict(Decimal) for i in ids}
     for m in range(1, month + 1):
         spent_total, budget_total = Decimal(0), Decimal(0)
@@ -213,11 +214,11 @@ def execution_by_month(
             spending = running[department_id]
             for category, amount in by_month[department_id].get(m, {}).items():
                 spending[("", category)] += amount
-            money = engine.department_money(spending, lines.get(department_id, {}))
-            rates.setdefault(department_id, []).append(rules.department_metrics(money, m)["预算执行率"])
-            budget = rules.adjusted_budget(money.initial_total, money.adjustments)
+            totals = money.department_money(spending, lines.get(department_id, {}))
+            rates.setdefault(department_id, []).append(rules.department_metrics(totals, m)["预算执行率"])
+            budget = rules.adjusted_budget(totals.initial_total, totals.adjustments)
             if budget:
-                spent_total += money.spending
+                spent_total += totals.spending
                 budget_total += budget
         province.append(spent_total / budget_total if budget_total else None)
     rates[None] = province

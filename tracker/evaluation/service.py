@@ -18,17 +18,21 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import Connection, Table, delete, insert, select, text
 
+from tracker import rules
 from tracker.auth import access
-from tracker.evaluation import engine, rules
+from tracker.budget import money
+from tracker.budget.models import Department
+from tracker.core import audit
+from tracker.core.settings import current_rule_pack
+from tracker.evaluation import engine
 from tracker.evaluation import parallel as _parallel
 from tracker.evaluation.bulk import bulk_insert, collector_paused, copy_from_text, copy_text
 from tracker.evaluation.documents import monitoring_document, self_assessment_document
 from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, ReviewerOverride
-from tracker.evaluation.rulepacks import RulePack, get_rule_pack
 from tracker.extensions import db
-from tracker.reporting import audit
-from tracker.targets.grammar import Comparator
-from tracker.targets.models import Department, Indicator
+from tracker.rules.grammar import Comparator
+from tracker.rules.packs import RulePack
+from tracker.targets.models import Indicator
 from tracker.types import utcnow
 
 __all__ = [
@@ -73,11 +77,6 @@ class RunSummary:
             self.projects + other.projects,
             self.indicators + other.indicators,
         )
-
-
-def current_rule_pack() -> RulePack:
-    """The rule pack this installation's finance bureau chose (setting ``RULE_PACK``)."""
-    return get_rule_pack(current_app.config.get("RULE_PACK"))
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -448,11 +447,7 @@ def department_metrics(year: int, month: int, department_code: str) -> dict[str,
     None before December, a metric without its budget line is None."""
     conn = db.session.connection()
     department = _one_department(conn, year, department_code)
-    inputs = engine.load_inputs(conn, year, month, [department])
-    money = engine.department_money(
-        inputs.spending.get(department.id, {}), inputs.budget_lines.get(department.id, {})
-    )
-    return rules.department_metrics(money, month)
+    return rules.department_metrics(money.department_money_through(conn, year, month, department.id), month)
 
 
 class OverrideRejected(ValueError):

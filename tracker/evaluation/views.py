@@ -12,9 +12,9 @@ from flask_login import current_user, login_required
 
 from tracker.auth import access
 from tracker.evaluation import service
-from tracker.evaluation.rules import LAMP_NAMES
 from tracker.extensions import db
 from tracker.reporting import overview
+from tracker.rules import LAMP_NAMES
 
 blueprint = Blueprint("evaluation", __name__)
 

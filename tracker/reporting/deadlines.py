@@ -9,10 +9,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from tracker.auth import access
-from tracker.evaluation.service import current_rule_pack
+from tracker.core import audit
+from tracker.core.errors import ValidationFailed
+from tracker.core.settings import current_rule_pack
 from tracker.extensions import db
-from tracker.reporting import audit
 from tracker.reporting.models import ReportingDeadline
+from tracker.rules.deadlines import default_deadline, is_overdue
 
 __all__ = ["default_deadline", "deadline_for", "is_overdue", "today", "set_deadline", "deadlines_for_year"]
 
@@ -20,16 +22,6 @@ __all__ = ["default_deadline", "deadline_for", "is_overdue", "today", "set_deadl
 def today() -> date:
     """Today where the users are (Asia/Shanghai by default), not where the server's clock is."""
     return datetime.now(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))).date()
-
-
-def default_deadline(year: int, month: int, due_day: int) -> date:
-    """Reports of month ``month`` are due on ``due_day`` of the following month."""
-    return date(year + 1, 1, due_day) if month == 12 else date(year, month + 1, due_day)
-
-
-def is_overdue(status: str | None, due: date, on: date) -> bool:
-    """逾期: past the due date and not yet submitted (a returned report is a draft again)."""
-    return status not in ("submitted", "approved") and on > due
 
 
 def deadline_for(year: int, month: int) -> date:
@@ -44,15 +36,17 @@ def deadline_for(year: int, month: int) -> date:
 
 
 def deadlines_for_year(year: int) -> dict[int, date]:
-    return {month: deadline_for(year, month) for month in range(1, 13)}
+    """Every month's due date of ``year``: the stored ones in one query, the rest by the rule."""
+    query = select(ReportingDeadline.month, ReportingDeadline.due_date).where(ReportingDeadline.year == year)
+    stored = {row.month: row.due_date for row in db.session.execute(query)}
+    due_day = current_rule_pack().report_due_day
+    return {month: stored.get(month) or default_deadline(year, month, due_day) for month in range(1, 13)}
 
 
 def set_deadline(user, year: int, month: int, due_date: date) -> None:
     """Finance sets the due date of a month's reports (audited)."""
     if not access.can_set_deadlines(user):
         raise access.refuse(user, "set deadline")
-    from tracker.reporting.services import ValidationFailed
-
     if not 1 <= month <= 12:
         raise ValidationFailed({"month": ["月份应为 1–12"]})
     if due_date <= date(year, month, 1):

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from tracker.auth import access
 from tracker.auth.access import NotFound
 from tracker.auth.models import User
+from tracker.budget.models import Department, Unit
+from tracker.core import audit
 from tracker.extensions import db
-from tracker.reporting import audit
 from tracker.reporting.models import Evidence, MonthlyReport
 from tracker.reporting.services import (
     STATUS_LABELS,
@@ -28,7 +29,6 @@ from tracker.reporting.services import (
     _find_report,
     _new_draft,
 )
-from tracker.targets.models import Department, Unit
 from tracker.types import utcnow
 
 __all__ = [

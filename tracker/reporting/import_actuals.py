@@ -12,13 +12,14 @@ from typing import Any
 from sqlalchemy import select, update
 
 from tracker.auth.access import can_manage_department, can_write_unit_report, writable_projects
-from tracker.evaluation.service import current_rule_pack
+from tracker.budget.models import Department, Project, Unit
+from tracker.core.audit import record_many
+from tracker.core.settings import current_rule_pack
 from tracker.extensions import db
-from tracker.reporting.audit import record_many
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport, report_scope_key
-from tracker.targets.grammar import Comparator, Target, TargetSyntaxError, parse_actual
+from tracker.rules.grammar import Comparator, Target, TargetSyntaxError, parse_actual
 from tracker.targets.imports import ImportContext, register_importer
-from tracker.targets.models import Department, Indicator, Project, Unit
+from tracker.targets.models import Indicator
 from tracker.targets.schemas import ActualRowSchema, split_deviation_cause
 from tracker.targets.upsert import apply, existing_rows, ids_by_key, plan_upsert, upsert
 from tracker.types import utcnow

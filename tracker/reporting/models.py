@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import Model
@@ -15,7 +15,6 @@ __all__ = [
     "MonthlyReport",
     "IndicatorActual",
     "Evidence",
-    "AuditEntry",
     "ReportingDeadline",
     "REPORT_STATUSES",
     "GRADES",
@@ -127,27 +126,6 @@ class Evidence(Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[Timestamp]
-
-
-class AuditEntry(Model):
-    """审计日志: who changed what, when, old and new value."""
-
-    __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_scope", "department_code", "unit_code", "year", "month"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[Timestamp]
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    username: Mapped[str] = mapped_column(String(80), default="system")
-    action: Mapped[str] = mapped_column(String(40))  # update | submit | approve | return | import | …
-    entity: Mapped[str] = mapped_column(String(40))  # indicator_actual | monthly_report | indicator | user
-    entity_id: Mapped[int | None]
-    field: Mapped[str | None] = mapped_column(String(60))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-    department_code: Mapped[str | None] = mapped_column(String(32))
-    unit_code: Mapped[str | None] = mapped_column(String(32))
-    year: Mapped[int | None]
-    month: Mapped[int | None]
 
 
 class ReportingDeadline(Model):

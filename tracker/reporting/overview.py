@@ -11,10 +11,12 @@ from sqlalchemy import func, or_, select
 
 from tracker.auth import access
 from tracker.auth.models import User
+from tracker.budget.models import Department, Project, Unit
+from tracker.core.audit import AuditEntry
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadlines_for_year, is_overdue, today
-from tracker.reporting.models import AuditEntry, IndicatorActual, MonthlyReport, report_scope_key
-from tracker.targets.models import Department, Indicator, Project, Unit
+from tracker.reporting.models import IndicatorActual, MonthlyReport, report_scope_key
+from tracker.targets.models import Indicator
 
 __all__ = [
     "MonthCell",

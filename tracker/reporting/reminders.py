@@ -4,7 +4,7 @@ reports are due on day 5 of the next month"; issue 4 §5 "daily overdue-report r
 One message per unit: To its active reporters (填报员), Cc its department's active admins (部门管理员);
 and one per department whose 部门整体 report is overdue: To its admins, who fill it in. Each lists the
 overdue months of the reporting year (in January, still last year) with deadline and the form's link.
-Users without an e-mail address are skipped and counted. Mail goes through :mod:`tracker.reports.mailer`, the one
+Users without an e-mail address are skipped and counted. Mail goes through :mod:`tracker.core.mail`, the one
 piece of code that speaks SMTP; a failed send raises, so the scheduler marks the run failed.
 """
 
@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker.auth.models import User
+from tracker.budget.models import Department, Project, Unit
+from tracker.core.mail import build_message, send_message
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadlines_for_year, is_overdue
 from tracker.reporting.models import MonthlyReport, report_scope_key
-from tracker.reports.mailer import build_message, send_message
-from tracker.targets.models import Department, Indicator, Project, Unit
+from tracker.targets.models import Indicator
 
 __all__ = [
     "OverdueMonth",
@@ -216,7 +217,7 @@ def _body(reminder: Reminder, on: date) -> str:
 
 
 def send_overdue_reminders(on: date) -> ReminderResult:
-    """Send the day's reminders; raises :class:`tracker.reports.mailer.MailError` on the first
+    """Send the day's reminders; raises :class:`tracker.core.mail.MailError` on the first
     failed send (the run is then failed, and a re-run sends every message again)."""
     result = ReminderResult()
     for reminder in overdue_reminders(on):

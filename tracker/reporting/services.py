@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,19 +21,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from tracker import rules
 from tracker.auth import access
-from tracker.auth.access import Forbidden, NotFound
 from tracker.auth.models import User
-from tracker.evaluation.modes import Mode
-from tracker.evaluation.rulepacks import RulePack
-from tracker.evaluation.rules import IndicatorLamp, monitor_indicator, needs_deviation_cause
-from tracker.evaluation.service import current_rule_pack
+from tracker.budget import money
+from tracker.budget.models import Department, Project, Unit
+from tracker.core import audit
+from tracker.core.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
+from tracker.core.settings import current_rule_pack
 from tracker.extensions import db
-from tracker.reporting import audit
 from tracker.reporting.deadlines import deadline_for, is_overdue, today
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport, report_scope_key
 from tracker.reporting.values import ROW_FIELDS, RowValues, parse_row
-from tracker.targets.models import Department, Indicator, Project, Unit
+from tracker.rules import IndicatorLamp, monitor_indicator, needs_deviation_cause
+from tracker.rules.modes import Mode
+from tracker.rules.packs import RulePack
+from tracker.targets.models import Indicator
 from tracker.types import utcnow
 
 __all__ = [
@@ -69,39 +72,6 @@ _FIELD_COLUMNS = {
     "deviation_cause": ("deviation_cause",),
     "corrective_measure": ("corrective_measure",),
 }
-
-
-class Conflict(Exception):
-    """The report changed since the user loaded it (乐观锁): the save is refused, never merged."""
-
-    def __init__(self, changed_by: str | None, changed_at: datetime | None, version: int) -> None:
-        self.changed_by = changed_by or "system"
-        self.changed_at = changed_at
-        self.version = version
-        when = changed_at.strftime("%Y-%m-%d %H:%M") if changed_at else ""
-        super().__init__(
-            gettext(
-                "此报告已被 %(user)s 于 %(when)s 修改，您的保存未生效。请刷新页面后重新填写。",
-                user=self.changed_by,
-                when=when,
-            )
-        )
-
-
-class ValidationFailed(Exception):
-    """Per-field errors in Chinese: ``{"<indicator id>.<field>": [...], "reason": [...], ...}``."""
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-        super().__init__("；".join(f"{k}: {'，'.join(v)}" for k, v in errors.items()))
-
-
-class InvalidState(ValidationFailed):
-    """The action does not fit the report's status (e.g. editing an approved, locked report)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__({"status": [message]})
-        self.message = message
 
 
 def scope_key(department: Department, unit: Unit | None) -> str:
@@ -273,9 +243,8 @@ def _computed_values(
     """SPEC §7 metrics (as percent) for the 部门整体 indicators computed from money, never typed."""
     if unit is not None or not any(i.computed_metric for i in indicators):
         return {}
-    from tracker.evaluation import service as evaluation_service
-
-    metrics = evaluation_service.department_metrics(year, month, department.code)
+    totals = money.department_money_through(db.session.connection(), year, month, department.id)
+    metrics = rules.department_metrics(totals, month)
     return {name: (value * 100 if value is not None else None) for name, value in metrics.items()}
 
 

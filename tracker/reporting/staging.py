@@ -19,7 +19,7 @@ from flask import current_app
 from tracker.auth import access
 from tracker.auth.access import NotFound
 from tracker.auth.models import User
-from tracker.reporting.services import ValidationFailed
+from tracker.core.errors import ValidationFailed
 from tracker.targets.files import Limits
 from tracker.targets.imports import ImportReport, run_import
 

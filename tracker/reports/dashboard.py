@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tracker.auth import access
+from tracker.budget.models import Department, Project, SpendingEntry
 from tracker.evaluation import engine
 from tracker.evaluation.overview import execution_by_month, monitoring_overview, project_scores
-from tracker.evaluation.rules import as_percent, time_progress
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
 from tracker.reports.forms import LAMP_TEXT, to_decimal
-from tracker.targets.models import Department, Project, SpendingEntry
+from tracker.rules import as_percent, time_progress
 
 __all__ = ["dashboard_data", "GRADE_BANDS", "TABLE_LIMIT", "PROGRESS_LINES"]
 

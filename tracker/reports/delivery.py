@@ -15,13 +15,13 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth import access
+from tracker.budget.models import Department
+from tracker.core.mail import MailError, build_message, send_message
 from tracker.extensions import db
 from tracker.reports import storage
 from tracker.reports.forms import KIND_TITLES, period_label
-from tracker.reports.mailer import MailError, build_message, send_message
 from tracker.reports.models import BUREAU_SCOPE, Delivery, DeliveryAttempt, ReportRecipient
 from tracker.reports.service import FORMATS, RenderedPackage, build_package, render_package
-from tracker.targets.models import Department
 
 __all__ = [
     "NoRecipients",
@@ -166,7 +166,7 @@ def _audit(
     month=None,
 ) -> None:
     try:
-        from tracker.reporting.audit import record
+        from tracker.core.audit import record
     except ImportError:  # the audit module lands with the reporting domain
         return
     record(

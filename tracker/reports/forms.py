@@ -16,17 +16,12 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from tracker.evaluation.engine import COUNTED_STATUSES, department_fund_lines
+from tracker.budget.models import Department, DepartmentBudgetLine, Project, SpendingEntry
+from tracker.budget.money import department_fund_lines
+from tracker.evaluation.engine import COUNTED_STATUSES
 from tracker.extensions import db
 from tracker.reporting.models import IndicatorActual, MonthlyReport
-from tracker.targets.models import (
-    Department,
-    DepartmentBudgetLine,
-    DepartmentGoal,
-    Indicator,
-    Project,
-    SpendingEntry,
-)
+from tracker.targets.models import DepartmentGoal, Indicator
 
 __all__ = [
     "FundRow",

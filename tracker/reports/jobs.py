@@ -11,9 +11,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from tracker.budget.models import Department, Project
 from tracker.extensions import db
 from tracker.reports.delivery import NoRecipients, retry_failed_deliveries, send_package
-from tracker.targets.models import Department, Project
 
 __all__ = [
     "send_midyear_monitoring_packages",

@@ -20,11 +20,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tracker.evaluation.rules import time_progress
+from tracker.budget.models import DepartmentBudgetLine, Project
 from tracker.extensions import db
-from tracker.targets.grammar import parse_target
+from tracker.rules import time_progress
+from tracker.rules.grammar import parse_target
 from tracker.targets.imports import ImportReport, run_import
-from tracker.targets.models import DepartmentBudgetLine, Indicator, Project
+from tracker.targets.models import Indicator
 
 DATA = Path(__file__).resolve().parent.parent / "demo_data"
 YEAR = 2023

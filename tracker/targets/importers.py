@@ -9,22 +9,21 @@ from typing import Any
 from sqlalchemy import select
 
 from tracker.auth.access import can_manage_department, writable_projects
-from tracker.evaluation.modes import METRIC_MODES, computed_metric_for, infer_mode
-from tracker.extensions import db
-from tracker.reporting.audit import record_many
-from tracker.targets import lint
-from tracker.targets.grammar import parse_target
-from tracker.targets.imports import ImportContext, register_importer
-from tracker.targets.models import (
+from tracker.budget.models import (
     PROJECT_KINDS,
     Department,
     DepartmentBudgetLine,
-    DepartmentGoal,
-    Indicator,
     Project,
     SpendingEntry,
     Unit,
 )
+from tracker.core.audit import record_many
+from tracker.extensions import db
+from tracker.rules.grammar import parse_target
+from tracker.rules.modes import METRIC_MODES, computed_metric_for, infer_mode
+from tracker.targets import lint
+from tracker.targets.imports import ImportContext, register_importer
+from tracker.targets.models import DepartmentGoal, Indicator
 from tracker.targets.schemas import (
     DepartmentLineRowSchema,
     GoalRowSchema,

@@ -132,12 +132,6 @@ def header_for(kind: str, key: str) -> str:
     return key if key != "_schema" else ""
 
 
-def _load_importers() -> None:
-    # Importers live with the domain that owns their rows; importing registers them.
-    import tracker.reporting.import_actuals  # noqa: F401
-    import tracker.targets.importers  # noqa: F401
-
-
 def run_import(
     kind: str,
     source: str | Path | IO[bytes],
@@ -152,7 +146,6 @@ def run_import(
     """Import one file of ``kind``. Returns the report; writes only when it has no errors."""
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
-    _load_importers()
     stream, name = open_source(source)
     report = ImportReport(kind=kind, filename=filename or name or kind, dry_run=dry_run)
     try:
@@ -179,7 +172,6 @@ def import_records(
     (1-based) is "line" *n* of the report and errors name the field."""
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
-    _load_importers()
     report = ImportReport(kind=kind, filename=kind, dry_run=dry_run, rows=len(records))
     importer = _IMPORTERS[kind]()
     schema = importer.schema()

@@ -11,9 +11,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from tracker.budget.models import Project
 from tracker.extensions import db
-from tracker.targets.grammar import COST_LEVEL1, unit_scale
-from tracker.targets.models import Indicator, Project
+from tracker.rules.grammar import COST_LEVEL1, unit_scale
+from tracker.targets.models import Indicator
 
 __all__ = [
     "ProjectFacts",

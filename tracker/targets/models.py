@@ -1,89 +1,16 @@
-"""部门, 预算单位, 项目, budgets, goals and 绩效指标 (SPEC §2, §8)."""
+"""绩效指标 and a department's 年度履职目标 (SPEC §2, §3, §8); the budget they belong to is
+:mod:`tracker.budget.models`."""
 
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.budget.models import Department, Project
 from tracker.extensions import Model
-from tracker.types import Money, Quantity
+from tracker.types import Quantity
 
-__all__ = [
-    "Department",
-    "Unit",
-    "Project",
-    "DepartmentBudgetLine",
-    "DepartmentGoal",
-    "Indicator",
-    "SpendingEntry",
-    "PROJECT_KINDS",
-    "SPENDING_CATEGORIES",
-]
-
-#: 项目类型 → code name.
-PROJECT_KINDS = {"其他运转类": "recurring", "特定目标类": "specific"}
-#: 类别 of a spending row (SPEC §8).
-SPENDING_CATEGORIES = ("支出", "预算调整", "三公经费支出", "政府采购支出", "结转结余")
-
-
-class Department(Model):
-    """部门 — a budget department (主管部门)."""
-
-    __tablename__ = "department"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-
-    units: Mapped[list[Unit]] = relationship(back_populates="department", order_by="Unit.code")
-
-
-class Unit(Model):
-    """预算单位 — a budget unit of a department."""
-
-    __tablename__ = "unit"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-
-    department: Mapped[Department] = relationship(back_populates="units")
-
-
-class Project(Model):
-    """项目 — a budgeted project of one unit for one year. ``code`` is the 项目编码, kept as text."""
-
-    __tablename__ = "project"
-    __table_args__ = (UniqueConstraint("year", "code"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int]
-    code: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(16))  # recurring | specific
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
-    initial_budget: Mapped[Money]  # 年初预算数(万元)
-    general_budget: Mapped[Money | None]  # 一般公共预算(万元)
-    other_funds: Mapped[Money | None]  # 其他资金
-    target_table_amount: Mapped[Money | None]  # 项目金额 as printed in the target table
-    annual_goal: Mapped[str | None] = mapped_column(Text)  # 年度总体目标
-
-    unit: Mapped[Unit] = relationship()
-    department: Mapped[Department] = relationship()
-    indicators: Mapped[list[Indicator]] = relationship(
-        back_populates="project", order_by="Indicator.position"
-    )
-
-
-class DepartmentBudgetLine(Model):
-    """A line of the department budget: 部门预算总额, 基本支出, 项目支出, “三公”经费预算, 政府采购预算 …"""
-
-    __tablename__ = "department_budget_line"
-    __table_args__ = (UniqueConstraint("year", "department_id", "subject"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int]
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    subject: Mapped[str] = mapped_column(String(100))  # 科目
-    amount: Mapped[Money]
+__all__ = ["DepartmentGoal", "Indicator"]
 
 
 class DepartmentGoal(Model):
@@ -127,7 +54,7 @@ class Indicator(Model):
     target: Mapped[str] = mapped_column(String(200))  # 指标值, verbatim
     note: Mapped[str | None] = mapped_column(Text)  # 指标值说明
     weight: Mapped[Quantity | None]  # 分值
-    # Parsed form of ``target`` (tracker.targets.grammar.Target).
+    # Parsed form of ``target`` (tracker.rules.grammar.Target).
     comparator: Mapped[str] = mapped_column(String(16))  # GE GT LE LT EQ BETWEEN QUALITATIVE
     target_low: Mapped[Quantity | None]
     target_high: Mapped[Quantity | None]
@@ -143,21 +70,3 @@ class Indicator(Model):
     @property
     def effective_mode(self) -> str:
         return self.mode_override or self.mode
-
-
-class SpendingEntry(Model):
-    """One month's amount (not cumulative) of a 类别 for a unit and project (``project_code`` ""
-    for 基本支出). SPEC §8."""
-
-    __tablename__ = "spending_entry"
-    __table_args__ = (UniqueConstraint("year", "month", "unit_id", "project_code", "category"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int]
-    month: Mapped[int]
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    project_code: Mapped[str] = mapped_column(String(32), default="")
-    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
-    category: Mapped[str] = mapped_column(String(16))
-    amount: Mapped[Money]
-    synthetic: Mapped[bool] = mapped_column(default=False)  # 演示数据

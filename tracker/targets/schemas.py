@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from tracker.targets.grammar import TargetSyntaxError, parse_target
+from tracker.rules.grammar import TargetSyntaxError, parse_target
 
 __all__ = [
     "HEADERS",

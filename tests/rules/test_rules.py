@@ -6,10 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from tracker.evaluation import rules
-from tracker.evaluation.modes import Mode, infer_mode
-from tracker.evaluation.rulepacks import Thresholds, get_rule_pack
-from tracker.targets.grammar import parse_target
+from tracker import rules
+from tracker.rules.grammar import parse_target
+from tracker.rules.modes import Mode, infer_mode
+from tracker.rules.packs import Thresholds, get_rule_pack
 
 PACK = get_rule_pack()
 T = PACK.thresholds

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from tracker.targets.grammar import COST_LEVEL1, Comparator, unit_scale
+from tracker.rules.grammar import COST_LEVEL1, Comparator, unit_scale
 
 __all__ = ["Mode", "infer_mode", "computed_metric_for", "COMPUTED_METRICS", "METRIC_MODES"]
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import DATA
-from tracker.targets.grammar import (
+from tracker.rules.grammar import (
     Comparator,
     TargetSyntaxError,
     format_target,

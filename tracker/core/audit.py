@@ -6,13 +6,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import ForeignKey, Index, String, Text, insert
+from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.extensions import db
-from tracker.reporting.models import AuditEntry
-from tracker.types import utcnow
+from tracker.extensions import Model, db
+from tracker.types import Timestamp, utcnow
 
-__all__ = ["record", "record_many", "as_text"]
+__all__ = ["AuditEntry", "record", "record_many", "as_text"]
+
+
+class AuditEntry(Model):
+    """审计日志: who changed what, when, old and new value."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_scope", "department_code", "unit_code", "year", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[Timestamp]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    username: Mapped[str] = mapped_column(String(80), default="system")
+    action: Mapped[str] = mapped_column(String(40))  # update | submit | approve | return | import | …
+    entity: Mapped[str] = mapped_column(String(40))  # indicator_actual | monthly_report | indicator | user
+    entity_id: Mapped[int | None]
+    field: Mapped[str | None] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    unit_code: Mapped[str | None] = mapped_column(String(32))
+    year: Mapped[int | None]
+    month: Mapped[int | None]
 
 
 def as_text(value: Any) -> str | None:
