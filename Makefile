@@ -83,6 +83,7 @@ scheduler: install-runtime instance
 lint: install
 	$(BIN)/ruff check tracker tests bench config.py wsgi.py
 	$(BIN)/ruff format --check tracker tests bench config.py wsgi.py
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy tracker
