@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated
 
 from sqlalchemy import DateTime, Numeric
 from sqlalchemy.orm import mapped_column
 
+from tracker.rules import round_half_up
+
 #: 万元 with 2 decimals, never float (SPEC §2).
 Money = Annotated[Decimal, mapped_column(Numeric(16, 2))]
 #: A target or actual number in the indicator's own unit.
 Quantity = Annotated[Decimal, mapped_column(Numeric(24, 6))]
-_QUANTITY_STEP = Decimal("0.000001")
 
 
 def as_quantity(value: Decimal | None) -> Decimal | None:
     """A computed number as a :data:`Quantity` column keeps it (6 decimals, half up as the databases
     round), so what a page computes now equals what a stored run holds."""
-    return None if value is None else value.quantize(_QUANTITY_STEP, rounding=ROUND_HALF_UP)
+    return None if value is None else round_half_up(value, 6)
 
 
 def utcnow() -> datetime:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import EXCLUDE, INCLUDE, Schema, fields, validate
 
+from tracker import rules
 from tracker.budget.models import SPENDING_CATEGORIES
 from tracker.reporting.models import DEVIATION_CATEGORIES, LIKELIHOODS, REPORT_STATUSES
 from tracker.reports.models import DELIVERY_STATUSES, REPORT_KINDS
@@ -27,7 +28,7 @@ class Money(fields.Float):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> float | None:
         if value is None:
             return None
-        return float(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        return float(rules.round2(Decimal(value)))
 
 
 class Quantity(fields.Float):

@@ -7,7 +7,7 @@ Numbers, dates and 万元 follow the zh_CN conventions of Babel (CLDR) for the c
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -15,6 +15,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 from tracker.extensions import babel
+from tracker.rules import round_half_up
 
 #: Interface language code → Babel locale.
 LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
@@ -35,8 +36,7 @@ def current_lang() -> str:
 
 
 def _quantize(value: Any, places: int) -> Decimal:
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return round_half_up(value if isinstance(value, Decimal) else Decimal(str(value)), places)
 
 
 def fmt_number(value: Any, places: int | None = None) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import Model
+from tracker.rules.grammar import GRADES
 from tracker.types import Quantity, Timestamp
 
 __all__ = [
@@ -25,7 +26,6 @@ __all__ = [
 #: 草稿 → 已提交 → 已审核 (returned reports go back to draft with a reason).
 REPORT_STATUSES = ("draft", "submitted", "approved")
 #: Grade of a qualitative indicator.
-GRADES = ("达成", "部分达成", "未达成")
 #: 完成目标可能性.
 LIKELIHOODS = ("确定能", "有可能", "完全不可能")
 #: 偏差原因 categories of 财预〔2019〕136号.

@@ -14,6 +14,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tracker import rules
 from tracker.auth import access
 from tracker.reporting import deadlines, evidence, overview, services, staging
 from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
@@ -55,7 +56,7 @@ MODE_LABELS = {
     "qualitative": "定性",
     "budget": "预算执行",
 }
-LAMP_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "missing": "未填报", "n/a": "不适用"}
+LAMP_LABELS = rules.LAMP_NAMES
 
 
 @bp.before_request

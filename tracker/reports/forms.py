@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import func, select
 
+from tracker import rules
 from tracker.budget.models import Department, DepartmentBudgetLine, Project, SpendingEntry
 from tracker.budget.money import department_fund_lines
 from tracker.evaluation.engine import COUNTED_STATUSES
@@ -43,7 +44,7 @@ __all__ = [
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-LAMP_TEXT = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "missing": "未填报", "n/a": "不适用"}
+LAMP_TEXT = rules.LAMP_NAMES
 KIND_TITLES = {"self-assessment": "绩效自评", "monitoring": "绩效监控", "execution": "预算执行进度"}
 
 
@@ -57,7 +58,7 @@ def to_decimal(value: Any) -> Decimal | None:
 
 
 def cents(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return None if value is None else rules.round2(value)
 
 
 def _plain(number: Decimal) -> str:

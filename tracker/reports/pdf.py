@@ -7,10 +7,11 @@ content, so the same data gives the same bytes.
 from __future__ import annotations
 
 import hashlib
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from flask import render_template
 
+from tracker import rules
 from tracker.reports.forms import LAMP_TEXT, Package
 
 __all__ = ["package_pdf", "package_html", "fmt_money", "fmt_percent"]
@@ -20,11 +21,11 @@ CENT = Decimal("0.01")
 
 def fmt_money(value: Decimal) -> str:
     """万元 and scores: 2 decimals, half-up, thousands separated."""
-    return f"{Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP):,}"
+    return f"{rules.round2(Decimal(value)):,}"
 
 
 def fmt_percent(value: Decimal) -> str:
-    return f"{Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)}%"
+    return f"{rules.round2(Decimal(value))}%"
 
 
 def package_html(package: Package) -> str:

@@ -37,6 +37,7 @@ from tracker.rules.numbers import (
     as_percent,
     fmt_number,
     round2,
+    round_half_up,
 )
 from tracker.rules.self_assessment import (
     IndicatorScore,
@@ -81,6 +82,7 @@ __all__ = [
     "adjusted_budget",
     "department_metrics",
     "round2",
+    "round_half_up",
     "as_percent",
     "fmt_number",
 ]

@@ -25,6 +25,14 @@ NOT_REPORTED = "未填报"
 
 ZERO, ONE, HUNDRED, TWELVE = Decimal(0), Decimal(1), Decimal(100), Decimal(12)
 _CENT = Decimal("0.01")
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """四舍五入 to ``places`` decimals: the one rounding of the tracker (shown, exported, stored)."""
+    return value.quantize(
+        _STEPS[places] if places in _STEPS else Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+    )
 
 
 def round2(value: Decimal) -> Decimal:

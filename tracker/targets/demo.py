@@ -15,11 +15,12 @@ import csv
 import io
 import random
 from collections.abc import Iterator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
+from tracker import rules
 from tracker.budget.models import DepartmentBudgetLine, Project
 from tracker.extensions import db
 from tracker.rules import time_progress
@@ -79,7 +80,7 @@ MISSING_REPORTS = {("122201", 7), ("122301", 10)}
 
 
 def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return rules.round2(value)
 
 
 def _csv(header: list[str], rows: list[list[object]]) -> io.BytesIO:
@@ -128,8 +129,7 @@ WHOLE_UNITS = ("个", "件", "条", "套", "项", "人", "人次", "次", "家")
 
 
 def _number(value: Decimal, unit: str = "") -> str:
-    step = Decimal(1) if unit in WHOLE_UNITS else Decimal("0.01")
-    return format(value.quantize(step, rounding=ROUND_HALF_UP).normalize(), "f")
+    return format(rules.round_half_up(value, 0 if unit in WHOLE_UNITS else 2).normalize(), "f")
 
 
 def synthetic_actual(
