@@ -3,12 +3,19 @@
 PostgreSQL: ``pg_try_advisory_lock`` on a dedicated, unpooled connection (a pooled connection that
 is "closed" goes back to the pool and keeps holding the lock). SQLite: an exclusive ``flock`` on a
 file beside the database; the kernel releases both when the process dies.
+
+The lock can also be lost while the process lives — its connection terminated from outside
+(``pg_terminate_backend``), or the lock file removed and created anew — and then another process
+may take it: the leader asks :meth:`LeaderLock.check` before each job and stands down when it says
+the lock is gone.
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -19,8 +26,17 @@ from sqlalchemy.pool import NullPool
 
 __all__ = ["LeaderLock", "LOCK_KEY"]
 
+log = logging.getLogger("tracker.scheduler")
+
 #: Advisory lock key: "tracker" scheduler.
 LOCK_KEY = 0x747261636B6572
+
+#: Whether this session still holds the advisory lock (pg_locks shows a bigint key as its high and
+#: low 32 bits, objsubid 1).
+_HOLDING = text(
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    " AND granted AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1)"
+)
 
 
 class LeaderLock:
@@ -32,6 +48,9 @@ class LeaderLock:
         self.lock_dir = Path(lock_dir)
         self._connection: Connection | None = None
         self._file: IO[str] | None = None
+        self._guard = threading.Lock()  # jobs check from the scheduler's worker threads
+        #: The PostgreSQL backend of the lock connection (while held).
+        self.backend_pid: int | None = None
 
     @property
     def is_postgresql(self) -> bool:
@@ -67,6 +86,8 @@ class LeaderLock:
                 got = bool(
                     connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
                 )
+            if got:
+                self.backend_pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
             connection.commit()  # a session-level lock: no transaction left open
             if got:
                 self._connection = connection
@@ -88,15 +109,56 @@ class LeaderLock:
         self._file = handle
         return True
 
-    def release(self) -> None:
-        if self._connection is not None:
+    def check(self) -> bool:
+        """Whether this process still holds the lock: on PostgreSQL its connection answers and its
+        session still holds the advisory lock; on SQLite the locked file is still the one at the
+        lock path. A lost lock is let go of (``held`` becomes False)."""
+        with self._guard:
+            if self._connection is not None:
+                try:
+                    holding = bool(
+                        self._connection.execute(
+                            _HOLDING, {"high": self.key >> 32, "low": self.key & 0xFFFFFFFF}
+                        ).scalar()
+                    )
+                    self._connection.commit()
+                except DBAPIError as error:
+                    log.warning("the leader lock's connection failed: %s", str(error).splitlines()[0])
+                    holding = False
+                if not holding:
+                    self._drop_connection()
+                return holding
+            if self._file is not None:
+                try:
+                    holding = os.stat(self._lock_path()).st_ino == os.fstat(self._file.fileno()).st_ino
+                except OSError:
+                    holding = False
+                if not holding:
+                    log.warning("the leader lock file %s was removed or replaced", self._lock_path())
+                    self._file.close()
+                    self._file = None
+                return holding
+            return False
+
+    def _drop_connection(self) -> None:
+        connection, self._connection, self.backend_pid = self._connection, None, None
+        if connection is not None and not connection.closed:
             try:
-                self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
-                self._connection.commit()
+                connection.invalidate()  # never back into use: the socket is closed as it is
             finally:
-                self._connection.close()
-                self._connection = None
-        if self._file is not None:
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+                connection.close()
+
+    def release(self) -> None:
+        with self._guard:
+            if self._connection is not None:
+                try:
+                    self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+                    self._connection.commit()
+                    self._connection.close()
+                except DBAPIError:  # the connection is gone, and with it the lock
+                    pass
+                self._drop_connection()
+            if self._file is not None:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+                self._file.close()
+                self._file = None
