@@ -51,7 +51,8 @@ def recent_runs(user, limit: int = 100) -> list[JobRun]:
 
 def run_now(user, name: str) -> JobRun | None:
     """Run ``name`` now for its latest due period (or the current one if it never fired), even if
-    that period already succeeded; the ledger still refuses a run while another is running."""
+    that period already succeeded; the ledger still refuses a run while another, live one is
+    running (None). A run whose owner died is marked abandoned and this one runs the period."""
     access.require_role(user, "finance", "admin")
     jobs = configured_jobs(current_app.config.get("SCHEDULER_JOBS"))
     if name not in jobs:
