@@ -35,7 +35,7 @@ class JobRunArgs(Schema):
     )
     status = fields.String(
         validate=validate.OneOf(LEDGER_STATUSES, error="状态应为 " + " / ".join(LEDGER_STATUSES) + " 之一"),
-        metadata={"description": "running | succeeded | failed"},
+        metadata={"description": "running | succeeded | failed | abandoned"},
     )
 
 
@@ -45,7 +45,7 @@ class JobRunSchema(Schema):
     period = fields.String(required=True)
     params = fields.Dict(required=True)
     trigger = fields.String(required=True, metadata={"description": "schedule | catch-up | manual"})
-    status = fields.String(required=True, metadata={"description": "running | succeeded | failed"})
+    status = fields.String(required=True, metadata={"description": "running | succeeded | failed | abandoned"})
     started_at = Timestamp(required=True)
     finished_at = Timestamp(allow_none=True)
     rows = fields.Integer(allow_none=True, metadata={"description": "写入行数"})
