@@ -227,3 +227,20 @@ def test_the_lock_holds_across_processes_and_dies_with_its_holder(app, tmp_path)
     finally:
         mine.release()
         holder.kill()
+
+
+@pytest.mark.parametrize(
+    ("cron", "text"),
+    [
+        ({"day": 6, "hour": 2}, "每月6日 02:00"),
+        ({"month": 8, "day": 10, "hour": 3}, "每年8月10日 03:00"),
+        ({"hour": 8, "minute": 30}, "每日 08:30"),
+        ({"hour": 1}, "每日 01:00"),
+        ({"minute": "*/5"}, "每 5 分钟"),
+    ],
+)
+def test_a_schedule_is_shown_as_a_clerk_reads_it(app, cron, text):
+    from tracker.scheduler.service import describe_cron
+
+    with app.test_request_context():
+        assert describe_cron(cron) == text

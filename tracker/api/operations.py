@@ -45,7 +45,9 @@ class JobRunSchema(Schema):
     period = fields.String(required=True)
     params = fields.Dict(required=True)
     trigger = fields.String(required=True, metadata={"description": "schedule | catch-up | manual"})
-    status = fields.String(required=True, metadata={"description": "running | succeeded | failed | abandoned"})
+    status = fields.String(
+        required=True, metadata={"description": "running | succeeded | failed | abandoned"}
+    )
     started_at = Timestamp(required=True)
     finished_at = Timestamp(allow_none=True)
     rows = fields.Integer(allow_none=True, metadata={"description": "写入行数"})

@@ -22,7 +22,15 @@ from tracker.auth.models import ROLES
     confirmation_prompt="再次输入密码",
     help="omitted: asked for without echo",
 )
-def create_user_command(username, role, unit_code, department_code, display_name, email, password) -> None:
+def create_user_command(
+    username: str,
+    role: str,
+    unit_code: str | None,
+    department_code: str | None,
+    display_name: str,
+    email: str | None,
+    password: str,
+) -> None:
     """Create a user (填报员/部门管理员/财政局/系统管理员)."""
     try:
         user = services.create_user(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import Field, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from tracker.auth.services import EMAIL_PATTERN, MAX_EMAIL_LENGTH, MIN_PASSWORD_LENGTH
@@ -52,11 +52,11 @@ class _PlacementForm(FlaskForm):
         ],
     )
 
-    def validate_unit_code(self, field) -> None:
+    def validate_unit_code(self, field: Field) -> None:
         if self.role.data == "reporter" and not field.data:
             raise ValidationError(_l("填报员必须选择预算单位。"))
 
-    def validate_department_code(self, field) -> None:
+    def validate_department_code(self, field: Field) -> None:
         if self.role.data == "department" and not field.data:
             raise ValidationError(_l("部门管理员必须选择部门。"))
 

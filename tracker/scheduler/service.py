@@ -8,9 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth import access
+from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.scheduler.models import JobRun
 from tracker.scheduler.registry import configured_jobs
@@ -23,7 +25,25 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
 
 
-def job_overview(user) -> list[dict[str, Any]]:
+def describe_cron(cron: dict[str, Any]) -> str:
+    """A schedule as a clerk reads it: ``{"day": 6, "hour": 2}`` → 每月6日 02:00 (Asia/Shanghai),
+    never APScheduler's field text."""
+    minute = cron.get("minute", 0)
+    if isinstance(minute, str) and minute.startswith("*/"):
+        return gettext("每 %(n)s 分钟", n=minute[2:])
+    clock = f"{int(cron.get('hour', 0)):02d}:{int(minute):02d}"
+    if "month" in cron and "day" in cron:
+        return gettext(
+            "每年%(month)s月%(day)s日 %(clock)s", month=cron["month"], day=cron["day"], clock=clock
+        )
+    if "day" in cron:
+        return gettext("每月%(day)s日 %(clock)s", day=cron["day"], clock=clock)
+    if "day_of_week" in cron:
+        return gettext("每周（%(days)s） %(clock)s", days=cron["day_of_week"], clock=clock)
+    return gettext("每日 %(clock)s", clock=clock)
+
+
+def job_overview(user: User) -> list[dict[str, Any]]:
     access.require_role(user, "finance", "admin")
     from apscheduler.triggers.cron import CronTrigger
 
@@ -35,21 +55,21 @@ def job_overview(user) -> list[dict[str, Any]]:
             {
                 "name": spec.name,
                 "description": spec.description,
-                "cron": " ".join(f"{k}={v}" for k, v in spec.cron.items()),
+                "cron": describe_cron(spec.cron),
                 "next": trigger.get_next_fire_time(None, now),
             }
         )
     return rows
 
 
-def recent_runs(user, limit: int = 100) -> list[JobRun]:
+def recent_runs(user: User, limit: int = 100) -> list[JobRun]:
     access.require_role(user, "finance", "admin")
     return list(
         db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit))
     )
 
 
-def run_now(user, name: str) -> JobRun | None:
+def run_now(user: User, name: str) -> JobRun | None:
     """Run ``name`` now for its latest due period (or the current one if it never fired), even if
     that period already succeeded; the ledger still refuses a run while another, live one is
     running (None). A run whose owner died is marked abandoned and this one runs the period."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from tracker.scheduler import service
@@ -13,7 +14,7 @@ blueprint = Blueprint("scheduler", __name__)
 
 @blueprint.get("/jobs")
 @login_required
-def jobs():
+def jobs() -> str:
     return render_template(
         "scheduler/jobs.html", jobs=service.job_overview(current_user), runs=service.recent_runs(current_user)
     )
@@ -21,7 +22,7 @@ def jobs():
 
 @blueprint.post("/jobs/<name>/run")
 @login_required
-def run(name: str):
+def run(name: str) -> ResponseReturnValue:
     result = service.run_now(current_user, name)
     if result is None:
         flash(_("该任务正在其他进程中运行，未重复执行。"), "error")
