@@ -57,6 +57,18 @@ def _urls(world, setup):
             {"base_version": "0", f"i{world.count.id}.actual": "5"},
             dict(zip(ROLES, (302, 404, 404, 302, 404, 403, 403), strict=True)),
         ),
+        "POST autosave": (
+            "post_json",
+            f"/reports/{unit}/2023/7/autosave",
+            {"base_version": 0, "values": {str(world.count.id): {"actual": "5"}}},
+            dict(zip(ROLES, (200, 404, 404, 200, 404, 403, 403), strict=True)),
+        ),
+        "POST department autosave": (
+            "post_json",
+            f"/reports/department/{dept}/2023/7/autosave",
+            {"base_version": 0, "values": {str(world.department_indicator.id): {"actual": "5"}}},
+            dict(zip(ROLES, (404, 404, 404, 200, 404, 403, 403), strict=True)),
+        ),
         "POST department save": (
             "post",
             f"/reports/department/{dept}/2023/7",
@@ -129,7 +141,9 @@ ROUTES = (
     "GET evidence",
     "POST lamp",
     "POST save",
+    "POST autosave",
     "POST department save",
+    "POST department autosave",
     "POST evidence",
     "POST approve",
     "POST return",

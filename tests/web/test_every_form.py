@@ -34,6 +34,9 @@ BAD_STATUS = {400, 403, 404, 405}
 NOT_FORMS = {
     "reporting.lamp": "JSON, called by the form's script with the X-CSRFToken header (tests/auth/test_csrf.py)",
     "reporting.lamp_department": "JSON, as reporting.lamp",
+    "reporting.autosave": "JSON, the form's script autosaves a draft with the X-CSRFToken header "
+    "(tests/reporting/test_autosave.py, tests/browser/test_report_drafts.py)",
+    "reporting.autosave_department": "JSON, as reporting.autosave",
 }
 
 

@@ -10,12 +10,27 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from tracker import rules
 from tracker.auth import access
+from tracker.auth.i18n import fmt_date
 from tracker.reporting import deadlines, evidence, overview, services, staging
 from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
 from tracker.reporting.values import ROW_FIELDS
@@ -26,6 +41,11 @@ bp = Blueprint("reporting", __name__)
 #: Form keys that are not indicator values; anything else not matching ``i<id>.<field>`` is refused.
 _CONTROL_KEYS = {"csrf_token", "base_version", "action", "reason"}
 _FIELD_KEY = re.compile(r"^i(\d+)\.([a-z_]+)$")
+#: The session's last successful save of a report form: ``[form path, version it made]``. The page
+#: after it tells the form's script that the copy kept in the browser was saved (SPEC §4).
+_SAVED_KEY = "report_saved"
+_REPORT_ENDPOINTS = {"reporting.report", "reporting.report_department"}
+_AUTOSAVE_ENDPOINTS = {"reporting.autosave", "reporting.autosave_department"}
 
 
 def N_(text: str) -> str:
@@ -65,6 +85,22 @@ def _require_login() -> None:
     """Every page here needs a logged-in user."""
 
 
+@bp.errorhandler(CSRFError)
+def _csrf_refused(exc: CSRFError):
+    """A post whose CSRF token no longer fits. Without a signed-in session (the cookie expired or
+    was cleared, the browser was closed) the report form goes to the login page with a word, not to
+    a bare 400, and the draft endpoint answers JSON; the form's script keeps what was typed."""
+    g.pop("_login_user", None)  # the CSRF check runs before the hook that forgets the last user
+    signed_in = current_user.is_authenticated
+    if request.endpoint in _AUTOSAVE_ENDPOINTS:
+        message = _("页面已过期，请刷新页面。") if signed_in else _("登录已过期，请重新登录。")
+        return jsonify({"ok": False, "login": not signed_in, "message": message}), 400
+    if request.endpoint in _REPORT_ENDPOINTS and not signed_in:
+        flash(_("登录已过期，表单尚未保存。请重新登录后回到表单再保存。"), "error")
+        return redirect(url_for("auth.login", next=request.path))
+    return exc
+
+
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
     return {
@@ -83,6 +119,12 @@ def plain(value: Any) -> str:
         text = format(value.normalize(), "f")
         return text
     return str(value)
+
+
+def _report_path(year: int, month: int, unit_code: str | None, dept_code: str | None) -> str:
+    if unit_code is not None:
+        return url_for("reporting.report", unit_code=unit_code, year=year, month=month)
+    return url_for("reporting.report_department", dept_code=dept_code, year=year, month=month)
 
 
 def _scope_url(endpoint: str, data: services.ReportData, **extra: Any) -> str:
@@ -164,9 +206,14 @@ def _render_form(
     status: int = 200,
 ):
     lamps = services.typed_lamps(data, typed) if typed else {}
+    path = _scope_url("report", data)
+    saved = session.get(_SAVED_KEY)
+    own_version = saved[1] if isinstance(saved, list) and len(saved) == 2 and saved[0] == path else None
     return render_template(
         "reporting/report.html",
         data=data,
+        form_path=path,
+        own_version=own_version,
         typed=typed or {},
         errors=errors or {},
         lamps=lamps,
@@ -203,11 +250,12 @@ def report(year: int, month: int, unit_code: str | None = None, dept_code: str |
     action = request.form.get("action", "save")
     try:
         if action == "submit":
-            services.submit_report(user, unit_code, year, month, version, values, **scope)
+            saved = services.submit_report(user, unit_code, year, month, version, values, **scope)
             flash(_("报告已提交，等待审核。"), "success")
         else:
-            services.save_report(user, unit_code, year, month, values, version, **scope)
+            saved = services.save_report(user, unit_code, year, month, values, version, **scope)
             flash(_("草稿已保存。"), "success")
+        session[_SAVED_KEY] = [_scope_url("report", data), saved.version]
     except services.Conflict as exc:
         flash(str(exc), "error")
         return _render_form(
@@ -261,6 +309,81 @@ def lamp(year: int, month: int, unit_code: str | None = None, dept_code: str | N
             "explain": result.explain,
             "needs_cause": result.status in ("yellow", "red"),
             "errors": {},
+        }
+    )
+
+
+def _autosave_values(payload: Any) -> tuple[dict[int, dict[str, str]], int] | None:
+    """``{"base_version": 3, "values": {"<indicator id>": {"<field>": "<text>"}}}`` as the service
+    takes it; None for anything else (a field outside ROW_FIELDS, a value that is not text)."""
+    if not isinstance(payload, dict):
+        return None
+    version, raw = payload.get("base_version"), payload.get("values")
+    if isinstance(version, bool) or not isinstance(version, int) or not isinstance(raw, dict) or not raw:
+        return None
+    values: dict[int, dict[str, str]] = {}
+    for key, fields in raw.items():
+        if not (isinstance(key, str) and key.isdigit() and isinstance(fields, dict)):
+            return None
+        if any(name not in ROW_FIELDS or not isinstance(text, str) for name, text in fields.items()):
+            return None
+        values[int(key)] = dict(fields)
+    return values, version
+
+
+def _draft_answer(status: int, message: str, **extra: Any):
+    return jsonify({"ok": False, "message": message, **extra}), status
+
+
+@bp.route("/reports/<unit_code>/<int:year>/<int:month>/autosave", methods=["POST"])
+@bp.route(
+    "/reports/department/<dept_code>/<int:year>/<int:month>/autosave",
+    methods=["POST"],
+    endpoint="autosave_department",
+)
+def autosave(year: int, month: int, unit_code: str | None = None, dept_code: str | None = None):
+    """自动保存: the form's script saves the changed rows of a draft through the same service and
+    version check as 保存草稿. 200 with the new version, 409 on a conflict or a report that is no
+    longer a draft, 422 with the field errors (nothing written)."""
+    user = current_user._get_current_object()
+    scope = _scope_args(unit_code, dept_code)
+    parsed = _autosave_values(request.get_json(silent=True))
+    if parsed is None:
+        return _draft_answer(400, _("自动保存的内容格式不正确。"))
+    values, version = parsed
+    try:
+        report = services.save_report(user, unit_code, year, month, values, version, **scope)
+    except services.NotFound:
+        return _draft_answer(404, _("页面不存在。"))
+    except services.Forbidden:
+        return _draft_answer(403, _("没有权限执行此操作。"))
+    except services.Conflict as exc:
+        if exc.changed_at is None:
+            message = _("此报告已被他人修改，自动保存未生效。请刷新页面，核对后再保存。")
+        else:
+            message = _(
+                "此报告已被 %(user)s 于 %(when)s 修改，自动保存未生效。请刷新页面，核对后再保存。",
+                user=exc.changed_by,
+                when=fmt_date(exc.changed_at),
+            )
+        return _draft_answer(409, message, conflict=True, version=exc.version)
+    except services.InvalidState as exc:
+        return _draft_answer(409, exc.message, locked=True)
+    except services.ValidationFailed as exc:
+        first = next((text for texts in exc.errors.values() for text in texts), "")
+        return _draft_answer(
+            422, _("有 %(n)s 处需要修改：%(first)s", n=len(exc.errors), first=first), errors=exc.errors
+        )
+    session[_SAVED_KEY] = [_report_path(year, month, unit_code, dept_code), report.version]
+    time = format_datetime(report.updated_at, "HH:mm")
+    return jsonify(
+        {
+            "ok": True,
+            "version": report.version,
+            "saved_at": time,
+            "message": _("已保存 %(time)s", time=time),
+            # A fresh token (the page's ones expire after WTF_CSRF_TIME_LIMIT) for the form's posts.
+            "csrf_token": generate_csrf(),
         }
     )
 
