@@ -1,5 +1,6 @@
-"""自动保存 of a draft (the report form's script): the same service and version check as 保存草稿, and
-a JSON answer the form shows (已保存 hh:mm / 未保存：原因) (SPEC §4)."""
+"""自动保存 of a draft (the report form's script): the same service and version check as 保存草稿, a
+JSON answer the form shows (已保存 hh:mm / 未保存：原因), and a page that tells the script what is
+saved, so a copy kept in the browser is dropped only once a save went through (SPEC §4)."""
 
 from __future__ import annotations
 
@@ -176,6 +177,78 @@ def test_a_malformed_body_is_400_and_writes_nothing(client, world, session, body
     assert response.status_code == 400
     assert response.get_json()["ok"] is False
     assert _report(session, world) is None
+
+
+# ---------------------------------------------------------------- what the page tells the script
+
+
+def test_an_editable_form_carries_the_autosave_address_and_the_texts(client, world):
+    login_as(client, world.reporter)
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert f'data-autosave-url="{_url(world)}"' in page
+    assert f'data-draft-user="{world.reporter.id}"' in page
+    assert f'data-draft-path="{report_url(world)}"' in page
+    assert 'data-timezone="Asia/Shanghai"' in page
+    assert 'data-text-restored="已恢复上次未保存的填写内容（{time}）。"' in page
+    assert 'data-text-unsaved="未保存：{reason}"' in page
+    assert 'id="autosave-state"' in page and 'id="draft-notice"' in page
+    assert "data-own-version" not in page and "data-stored" not in page
+
+
+def test_in_english_the_scripts_texts_are_english(client, world):
+    client.get("/lang/en")
+    login_as(client, world.reporter)
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert 'data-text-restored="Restored the entries you had not saved ({time})."' in page
+    assert 'data-text-unsaved="Not saved: {reason}"' in page
+    assert "Discard the restored entries" in page
+
+
+def test_a_locked_form_has_no_autosave(client, world):
+    report = services.submit_report(
+        world.reporter,
+        world.unit.code,
+        2023,
+        7,
+        0,
+        {
+            world.count.id: {"actual": "70"},
+            world.rate.id: {"actual": "95"},
+            world.quality.id: {"actual": "达成"},
+        },
+    )
+    services.approve_report(world.department_user, world.unit.code, 2023, 7, report.version)
+    login_as(client, world.reporter)
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert "data-autosave-url" not in page and 'id="draft-notice"' not in page
+
+
+def test_the_page_after_a_save_names_the_version_this_session_made(client, world, session):
+    login_as(client, world.reporter)
+    response = client.post(report_url(world), data=form({world.count: {"actual": "70"}}, 0))
+    assert response.status_code == 302
+    version = _report(session, world).version
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert f'data-own-version="{version}"' in page
+    # Another month's page does not take it for its own.
+    assert "data-own-version" not in client.get(report_url(world, 8)).get_data(as_text=True)
+    answer = client.post(_url(world), json=_body(version, {world.count: {"actual": "71"}})).get_json()
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert f'data-own-version="{answer["version"]}"' in page
+
+
+def test_a_form_shown_again_with_what_was_typed_names_what_is_saved(client, world, session):
+    login_as(client, world.reporter)
+    client.post(report_url(world), data=form({world.count: {"actual": "50"}}, 0))
+    version = _report(session, world).version
+    response = client.post(
+        report_url(world),
+        data=form({world.count: {"actual": "80"}, world.rate: {"actual": "九十五"}}, version),
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(rf'name="i{world.count.id}\.actual"[^>]*value="80" data-stored="50"', page)
+    assert re.search(rf'name="i{world.rate.id}\.actual"[^>]*value="九十五" data-stored=""', page)
 
 
 # ---------------------------------------------------------------- CSRF on, sessions that ended
