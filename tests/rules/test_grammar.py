@@ -19,6 +19,7 @@ from tracker.rules.grammar import (
     parse_target,
     unit_scale,
 )
+from tracker.rules.modes import Mode, infer_mode
 
 D = Decimal
 GE, GT, LE, LT, EQ, BETWEEN, QUAL = (
@@ -62,7 +63,9 @@ GE, GT, LE, LT, EQ, BETWEEN, QUAL = (
         ("90%-95%", "", BETWEEN, D(90), D(95), "%"),
         ("100%", "产出指标", GE, D(100), None, "%"),
         ("1个", "产出指标", GE, D(1), None, "个"),
-        ("100%", "成本指标", LE, D(100), None, "%"),
+        # A rate under 成本指标 keeps GE (SPEC §3): only a money amount there is a cap.
+        ("100%", "成本指标", GE, D(100), None, "%"),
+        ("20万元", "成本指标", LE, D(20), None, "万元"),
         ("15万元", "成本指标", LE, D(15), None, "万元"),
         ("≥1.6万件", "", GE, D("1.6"), None, "万件"),
         ("≥35 万人", "", GE, D(35), None, "万人"),
@@ -196,3 +199,70 @@ def test_format_of_parse_is_stable(raw, level1):
 def test_any_unicode_never_crashes_the_parser(raw):
     with contextlib.suppress(TargetSyntaxError):
         parse_target(raw)
+
+
+# Real published sheets (issue 10): the wordings 目标表 and 自评表 print, read as the sheet means them.
+@pytest.mark.parametrize(
+    ("raw", "level1", "level2", "comparator", "low", "high", "unit", "shown"),
+    [
+        ("至少开展2次", "产出指标", "数量指标", GE, D(2), None, "次", "≥2次"),
+        ("不少于 3 次", "产出指标", "数量指标", GE, D(3), None, "次", "≥3次"),
+        ("达到95%", "效益指标", "社会效益指标", GE, D(95), None, "%", "≥95%"),
+        ("控制在5%以内", "成本指标", "经济成本指标", LE, D(5), None, "%", "≤5%"),
+        ("±10%", "产出指标", "质量指标", BETWEEN, D(-10), D(10), "%", "±10%"),
+        ("提高2个百分点", "效益指标", "社会效益指标", GE, D(2), None, "个百分点", "≥2个百分点"),
+        ("≥100百分比", "产出指标", "质量指标", GE, D(100), None, "%", "≥100%"),
+        ("已完成100%", "产出指标", "时效指标", GE, D(100), None, "%", "≥100%"),
+        ("100%完成", "产出指标", "时效指标", GE, D(100), None, "%", "≥100%"),
+        ("≥ 95 %", "满意度指标", "服务对象满意度指标", GE, D(95), None, "%", "≥95%"),
+        # zero tolerance: a bare 0 means none (安全事故, 变质比例, 投诉)
+        ("0", "效益指标", "社会效益指标", LE, D(0), None, "", "0"),
+        ("0起", "效益指标", "社会效益指标", LE, D(0), None, "起", "0起"),
+        ("0次", "产出指标", "质量指标", LE, D(0), None, "次", "0次"),
+        ("0件", "满意度指标", "服务对象满意度指标", LE, D(0), None, "件", "0件"),
+        # cost semantics follow the cost: money is a cap, a rate is not (2020 and 2021 templates)
+        ("20万元", "产出指标", "成本指标", LE, D(20), None, "万元", "20万元"),
+        ("10万元", "成本指标", "经济成本指标", LE, D(10), None, "万元", "10万元"),
+        ("100%", "成本指标", "经济成本指标", GE, D(100), None, "%", "100%"),
+        ("28.8万元%", "产出指标", "数量指标", GE, D("28.8"), None, "万元%", "28.8万元%"),
+    ],
+)
+def test_real_sheet_wordings_parse_as_the_sheet_means(
+    raw, level1, level2, comparator, low, high, unit, shown
+):
+    target = parse_target(raw, level1, level2)
+    assert (target.comparator, target.low, target.high, target.unit) == (comparator, low, high, unit)
+    assert format_target(target) == shown
+    assert parse_target(shown, level1, level2) == target
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2022年底之前",
+        "2023年12月前",
+        "6月底前完成",
+        "12月31日前",
+        "在项目计划完成时间内完成",
+        "按期完成",
+        "达到预期",
+    ],
+)
+def test_deadlines_and_achievement_words_are_never_counts(raw):
+    target = parse_target(raw, "产出指标", "时效指标")
+    assert target.comparator is QUAL and target.text == raw
+    assert infer_mode(target.comparator, target.unit, "产出指标", "时效指标") is Mode.QUALITATIVE
+
+
+@pytest.mark.parametrize(
+    ("raw", "level1", "level2", "mode"),
+    [
+        ("≤20万元", "产出指标", "成本指标", Mode.CAP),
+        ("≤100%", "成本指标", "经济成本指标", Mode.LEVEL),
+        ("提高2个百分点", "效益指标", "社会效益指标", Mode.LEVEL),
+        ("0起", "效益指标", "社会效益指标", Mode.LEVEL),
+    ],
+)
+def test_the_mode_follows_what_the_value_is(raw, level1, level2, mode):
+    target = parse_target(raw, level1, level2)
+    assert infer_mode(target.comparator, target.unit, level1, level2) is mode

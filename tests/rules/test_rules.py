@@ -128,7 +128,8 @@ def test_met_respects_strict_comparators_at_the_boundary(comparator, actual, met
         ("<24 工作日", "产出指标", Mode.LEVEL),
         ("≤24 小时/工作日", "产出指标", Mode.LEVEL),
         ("≤15 万元", "成本指标", Mode.CAP),
-        ("100%", "成本指标", Mode.CAP),
+        ("100%", "成本指标", Mode.LEVEL),
+        ("20万元", "成本指标", Mode.CAP),
         ("明显", "效益指标", Mode.QUALITATIVE),
         ("提升", "效益指标", Mode.QUALITATIVE),
         ("90~95%", "产出指标", Mode.LEVEL),
@@ -161,8 +162,11 @@ def test_seed_targets_get_the_mode_of_spec_5(target, level1, mode):
         # cap: red as soon as the cost exceeds the cap, whatever the month
         ("≤15 万元", "成本指标", 2, "14.99", "green", D(15)),
         ("≤15 万元", "成本指标", 2, "15.01", "red", D(15)),
-        ("100%", "成本指标", 6, "101", "red", D(100)),
+        ("20万元", "成本指标", 6, "21", "red", D(20)),
+        ("20万元", "成本指标", 6, "20", "green", D(20)),
+        # a rate under 成本指标 is a level, not a cap (国家政策性粮收购价格执行率 100%)
         ("100%", "成本指标", 6, "100", "green", D(100)),
+        ("100%", "成本指标", 6, "70", "yellow", D(100)),
     ],
 )
 def test_monitoring_lamp_by_mode(target, level1, month, actual, status, expected):
@@ -338,8 +342,9 @@ def _score(target: str, actual=None, *, level1="产出指标", grade=None, perce
         ("<24 工作日", "产出指标", "30", D("7.5"), False),
         ("≤24 小时/工作日", "产出指标", "48", D(0), False),
         ("≤100%", "投入管理指标", "110", D(9), False),
-        ("100%", "成本指标", "90", D(10), True),
-        ("100%", "成本指标", "150", D(5), False),
+        ("100%", "成本指标", "90", D(9), False),
+        ("20万元", "成本指标", "15", D(10), True),
+        ("20万元", "成本指标", "30", D(5), False),
         ("≤15 万元", "成本指标", "15", D(10), True),
         ("=10 个", "产出指标", "12", D(8), False),
         ("90~95%", "产出指标", "99", D(10) * (1 - D(4) / 95), False),

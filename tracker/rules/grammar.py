@@ -25,6 +25,8 @@ __all__ = [
     "parse_target",
     "format_target",
     "unit_scale",
+    "is_cost_indicator",
+    "is_money_unit",
     "GRADES",
     "ActualValue",
     "parse_actual",
@@ -89,6 +91,11 @@ _PREFIXES: tuple[tuple[str, Comparator], ...] = tuple(
             ("大于等于", Comparator.GE),
             ("大于或等于", Comparator.GE),
             ("至少", Comparator.GE),
+            ("达到", Comparator.GE),
+            ("已完成", Comparator.GE),
+            ("完成", Comparator.GE),
+            ("提高", Comparator.GE),
+            ("控制在", Comparator.LE),
             (">", Comparator.GT),
             ("大于", Comparator.GT),
             ("高于", Comparator.GT),
@@ -116,7 +123,17 @@ _SUFFIXES: tuple[tuple[str, Comparator], ...] = (
     ("以上", Comparator.GE),
     ("以内", Comparator.LE),
     ("以下", Comparator.LE),
+    ("完成", Comparator.GE),
 )
+#: Units written other ways on real sheets, and how the tracker keeps them.
+_UNIT_SPELLINGS = {"百分比": "%"}
+#: A time limit printed as a target (2022年底之前, 6月底前完成, 12月31日前): a deadline, judged by
+#: grade like a qualitative target, never a count (issue 10 §6).
+_DEADLINE_RE = re.compile(r"^(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末)?(?:之前|以前|前)(?:完成)?$")
+#: Words that compare only when a number follows: 按期完成 and 达到预期 stay qualitative.
+_NUMBER_ONLY_WORDS = frozenset({"达到", "已完成", "完成", "提高", "控制在"})
+_LEADING_WORDS_RE = re.compile(r"^[\u4e00-\u9fff]+(?=\d)")
+_PLUS_MINUS = "±"
 _NUMBER = r"\d+(?:\.\d+)?"
 _NUMBER_RE = re.compile(rf"^({_NUMBER})(.*)$", re.S)
 _RANGE_RE = re.compile(rf"^({_NUMBER})([^\d~至\-]*)(?:~|-|至|—|–)({_NUMBER})(.*)$", re.S)
@@ -150,8 +167,20 @@ def _check_unit(unit: str, raw: str) -> str:
     return unit
 
 
-def parse_target(raw: str, level1: str = "") -> Target:
-    """Parse a 指标值. ``level1`` is the 一级指标: a bare number under 成本指标 is a cap (LE).
+def is_cost_indicator(level1: str, level2: str = "") -> bool:
+    """成本指标: 一级 成本指标 (2021 template, with 经济/社会/生态成本指标 under it), or 二级 成本指标
+    under 一级 产出指标 (2020 template). Cost semantics follow the cost, wherever it sits."""
+    return level1.strip() == COST_LEVEL1 or level2.strip().endswith(COST_LEVEL1)
+
+
+def is_money_unit(unit: str) -> bool:
+    """元, 万元, 亿元: a money amount (a rate such as 成本控制率 % is not one)."""
+    return unit_scale(unit)[1] == "元"
+
+
+def parse_target(raw: str, level1: str = "", level2: str = "") -> Target:
+    """Parse a 指标值. ``level1``/``level2`` are the 一级/二级指标: a bare money amount under 成本指标
+    is a cap (LE); a bare rate there is still a floor (GE).
 
     Raises :class:`TargetSyntaxError` for an empty value, a comparator with no number, or a
     number in a shape the grammar does not know.
@@ -159,7 +188,7 @@ def parse_target(raw: str, level1: str = "") -> Target:
     if not isinstance(raw, str):
         raise TargetSyntaxError("指标值必须是文本")
     # A province's tables repeat the same few hundred 指标值 thousands of times.
-    return _parse_target(raw, level1.strip() == COST_LEVEL1)
+    return _parse_target(raw, is_cost_indicator(level1, level2))
 
 
 @lru_cache(maxsize=65536)
@@ -170,14 +199,23 @@ def _parse_target(raw: str, is_cost: bool) -> Target:
     if len(text) > _MAX_LENGTH:
         raise TargetSyntaxError(f"指标值过长（超过 {_MAX_LENGTH} 字）")
 
+    if _DEADLINE_RE.match(text) and re.search(r"\d", text):
+        return Target(Comparator.QUALITATIVE, text=text)
+    if text.startswith(_PLUS_MINUS):
+        return _plus_minus(text[len(_PLUS_MINUS) :], raw)
+
     comparator: Comparator | None = None
+    has_number = bool(re.search(r"\d", text))
     for symbol, candidate in _PREFIXES:
-        if text.startswith(symbol):
+        if text.startswith(symbol) and (has_number or symbol not in _NUMBER_ONLY_WORDS):
             comparator, text = candidate, text[len(symbol) :]
             break
+    if comparator is not None:
+        # 至少开展2次, 不少于召开3次: the words between the comparator and the number are the what.
+        text = _LEADING_WORDS_RE.sub("", text, count=1)
     suffix: Comparator | None = None
     for word, candidate in _SUFFIXES:
-        if text.endswith(word) and len(text) > len(word):
+        if text.endswith(word) and len(text) > len(word) and (has_number or word not in _NUMBER_ONLY_WORDS):
             suffix, text = candidate, text[: -len(word)]
             break
     if comparator is not None and suffix is not None and comparator is not suffix:
@@ -203,10 +241,23 @@ def _parse_target(raw: str, is_cost: bool) -> Target:
     if match is None:
         raise TargetSyntaxError(f"指标值“{raw}”无法识别：数值应在比较符之后、单位之前")
     number, unit = match.groups()
+    value = _number(number)
     implicit = comparator is None
     if comparator is None:
-        comparator = Comparator.LE if is_cost else Comparator.GE
-    return Target(comparator, _number(number), None, _check_unit(unit, raw), implicit=implicit)
+        # A bare 0 (0起, 0次, 0件: 安全事故, 投诉) means none at all (SPEC §3).
+        comparator = Comparator.LE if (is_cost and is_money_unit(unit)) or value == 0 else Comparator.GE
+    unit = _UNIT_SPELLINGS.get(unit, unit)
+    return Target(comparator, value, None, _check_unit(unit, raw), implicit=implicit)
+
+
+def _plus_minus(text: str, raw: str) -> Target:
+    """±10%: between −10 and 10 (a tolerance around zero)."""
+    match = _NUMBER_RE.match(text)
+    if match is None:
+        raise TargetSyntaxError(f"指标值“{raw}”有比较符但没有数值")
+    number, unit = match.groups()
+    value = _number(number)
+    return Target(Comparator.BETWEEN, -value, value, _check_unit(_UNIT_SPELLINGS.get(unit, unit), raw))
 
 
 def format_target(target: Target) -> str:
@@ -214,6 +265,13 @@ def format_target(target: Target) -> str:
     if target.comparator is Comparator.QUALITATIVE:
         return target.text
     if target.comparator is Comparator.BETWEEN:
+        if (
+            target.low is not None
+            and target.high is not None
+            and target.low == -target.high
+            and target.low < 0
+        ):
+            return f"{_PLUS_MINUS}{_plain(target.high)}{target.unit}"
         return f"{_plain(target.low)}~{_plain(target.high)}{target.unit}"
     if target.implicit:
         return f"{_plain(target.low)}{target.unit}"

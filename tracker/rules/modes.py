@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from tracker.rules.grammar import COST_LEVEL1, Comparator, unit_scale
+from tracker.rules.grammar import Comparator, is_cost_indicator, is_money_unit, unit_scale
 
 __all__ = ["Mode", "infer_mode", "computed_metric_for", "COMPUTED_METRICS", "METRIC_MODES"]
 
@@ -22,7 +22,7 @@ class Mode(StrEnum):
 
 
 #: Units whose values are levels, not counts: rates and durations (时限).
-_RATE_UNITS = ("%", "‰")
+_RATE_UNITS = ("%", "‰", "百分点", "个百分点")
 _TIME_UNITS = ("分钟", "小时", "天", "日", "工作日", "个工作日", "周", "月", "年")
 
 
@@ -35,16 +35,16 @@ def _is_level_unit(unit: str) -> bool:
     return head in _TIME_UNITS
 
 
-def infer_mode(comparator: Comparator | str, unit: str, level1: str) -> Mode:
+def infer_mode(comparator: Comparator | str, unit: str, level1: str, level2: str = "") -> Mode:
     """监控方式: ``cumulative`` (GE/GT on a count or amount: expected grows with time progress),
     ``level`` (rates, durations, EQ, BETWEEN, LE/LT outside 成本指标), ``cap`` (LE/LT under
     成本指标) or ``qualitative``."""
     comparator = Comparator(comparator)
     if comparator is Comparator.QUALITATIVE:
         return Mode.QUALITATIVE
-    is_cost = level1.strip() == COST_LEVEL1
     if comparator in (Comparator.LE, Comparator.LT):
-        return Mode.CAP if is_cost else Mode.LEVEL
+        # ≤ on money under 成本指标 is a cap; ≤100% 成本控制率 is a level like any rate.
+        return Mode.CAP if is_cost_indicator(level1, level2) and is_money_unit(unit) else Mode.LEVEL
     if comparator in (Comparator.EQ, Comparator.BETWEEN):
         return Mode.LEVEL
     return Mode.LEVEL if _is_level_unit(unit) else Mode.CUMULATIVE
