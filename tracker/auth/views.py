@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -19,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.urls import iri_to_uri
 
 from tracker.auth import services
 from tracker.auth.forms import (
@@ -46,11 +50,39 @@ def _login_limit() -> str:
     return current_app.config.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
 
 
+def _hostile(text: str) -> bool:
+    """Whether ``text`` holds what a browser or Werkzeug drops or rewrites in a URL (control and
+    format characters, whitespace of any script, backslashes) or does not start as a path of this site."""
+    if not text.startswith("/") or text.startswith(("//", "/\\")):
+        return True
+    return "\\" in text or any(unicodedata.category(char)[0] in "CZ" for char in text)
+
+
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: ``next=//evil.example`` must not become an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("reporting.home")
+    """Only same-site paths: ``next=//evil.example`` must not become an open redirect.
+
+    Werkzeug sends a ``Location`` through ``iri_to_uri``, whose ``urlsplit`` drops tabs and line
+    breaks (``/\\t/evil.example`` would leave as ``//evil.example``) and browsers read ``\\`` as
+    ``/``; so a target is refused when it, any of its percent-decodings, or what Werkzeug makes of
+    it is anything but a path of this site (the query is checked as sent: its escapes stay escapes).
+    Anything refused goes to the home page."""
+    home = url_for("reporting.home")
+    if not target or len(target) > 2048 or _hostile(target):
+        return home
+    layer = re.split(r"[?#]", target, maxsplit=1)[0]
+    for _depth in range(4):  # ``%252F%252F`` is ``%2F%2F`` is ``//``: each path a proxy might decode
+        if _hostile(layer):
+            return home
+        decoded = unquote(layer)
+        if decoded == layer:
+            break
+        layer = decoded
+    else:
+        return home
+    sent = urlsplit(iri_to_uri(target))
+    if sent.scheme or sent.netloc or _hostile(sent.path or "/"):
+        return home
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
