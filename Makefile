@@ -66,13 +66,15 @@ translations: $(VENV)/.installed-runtime
 instance:
 	mkdir -p instance
 
+# The development configuration on purpose: under gunicorn the default is production, which needs a
+# SECRET_KEY of its own (README, Configuration).
 run: install-runtime system-deps instance
 	$(FLASK) db upgrade
 	$(FLASK) tracker load-demo
 	@echo "绩效目标跟踪: http://$(HOST):$(PORT)/  (demo users: finance, dept122, unit122101, unit122201, unit122301; password tracker-demo)"
 	@$(FLASK) tracker scheduler & sched=$$!; \
 		trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
-		$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+		TRACKER_CONFIG=development $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 web: install-runtime system-deps instance
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app

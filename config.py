@@ -26,8 +26,18 @@ def _database_url(default: str) -> str:
     return url
 
 
+#: The development key: public (it is in this file), so only for a machine no one else reaches.
+DEV_SECRET_KEY = "dev-only-not-secret"
+#: Shortest SECRET_KEY a production app starts with (``secrets.token_hex(32)`` gives 64 characters).
+MIN_SECRET_KEY_LENGTH = 32
+#: How to make one, as the refusal says.
+SECRET_KEY_HOWTO = "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    #: A web app refuses to start with a missing, public or short SECRET_KEY (production).
+    REQUIRE_SECRET_KEY = False
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'tracker.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     TIMEZONE = os.environ.get("TZ_NAME", "Asia/Shanghai")
@@ -88,6 +98,8 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    REQUIRE_SECRET_KEY = True
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
 
 

@@ -12,6 +12,34 @@ DOMAINS = ("targets", "reporting", "evaluation", "reports", "scheduler", "auth",
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete for what the app is asked to do; the message says
+    which setting and how to set it."""
+
+
+def _check_secret_key(config: dict) -> None:
+    """A web app in production signs its session and CSRF cookies with SECRET_KEY: with the public
+    development key (or none) anyone could forge a login, so it does not start."""
+    from config import DEV_SECRET_KEY, MIN_SECRET_KEY_LENGTH, SECRET_KEY_HOWTO
+
+    key = config.get("SECRET_KEY") or ""
+    if isinstance(key, bytes):
+        key = key.decode("utf-8", "replace")
+    if key == DEV_SECRET_KEY:
+        problem = "is the public development key"
+    elif not key:
+        problem = "is not set"
+    elif len(key) < MIN_SECRET_KEY_LENGTH:
+        problem = f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    else:
+        return
+    raise ConfigurationError(
+        f"SECRET_KEY {problem}: the production configuration does not start without a secret of its own. "
+        f"Set one in the environment, kept the same across restarts and workers, e.g. "
+        f"export {SECRET_KEY_HOWTO} (or TRACKER_CONFIG=development on a development machine)."
+    )
+
+
 def create_app(config_name: str | None = None, *, web: bool = True, **overrides: object) -> Flask:
     """The app. ``web=False`` builds what a process that serves no request needs — a ``flask tracker``
     command, a scheduled job: config, database, templates, language and the commands, but no pages,
@@ -25,6 +53,8 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
     config_name = config_name or os.environ.get("TRACKER_CONFIG", "development")
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides)
+    if web and app.config.get("REQUIRE_SECRET_KEY"):
+        _check_secret_key(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
     # Clerks and scripts read 中文 in JSON as written, not as \uXXXX escapes.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
