@@ -52,8 +52,20 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     IDLE_TIMEOUT_MINUTES = int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30"))
     WTF_CSRF_ENABLED = True
+    # Rate limits (Flask-Limiter). memory:// counts in each worker process on its own: a production
+    # server needs a store its workers share, redis://127.0.0.1:6379 (see README, Configuration).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    #: Production under gunicorn refuses memory:// unless this says a per-worker count will do.
+    RATELIMIT_ALLOW_MEMORY = _bool("RATELIMIT_ALLOW_MEMORY", False)
+    REQUIRE_SHARED_RATELIMIT_STORAGE = False
+    #: Failed logins per user name and address, and per address over every user name.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per minute;100 per hour")
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none, the
+    #: client is the peer address); behind one nginx, 1. Rate limits count per client address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
     # Ceilings of an imported file, from the page and the command line (tracker.targets.files.Limits):
@@ -100,6 +112,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     REQUIRE_SECRET_KEY = True
+    REQUIRE_SHARED_RATELIMIT_STORAGE = True
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
 
 

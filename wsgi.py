@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from tracker import create_app
+from tracker import ConfigurationError, create_app, per_worker_rate_limits
 from tracker.cli import serving_no_requests
 
 
@@ -37,3 +37,7 @@ try:
 finally:
     gc.freeze()
     gc.enable()
+
+# gunicorn runs several workers: limits counted in each one's memory would not limit.
+if under_gunicorn() and (problem := per_worker_rate_limits(app.config)):
+    raise ConfigurationError(problem)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from flask import Flask
 
 DOMAINS = ("targets", "reporting", "evaluation", "reports", "scheduler", "auth", "api")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+log = logging.getLogger("tracker")
 
 
 class ConfigurationError(RuntimeError):
@@ -40,6 +42,47 @@ def _check_secret_key(config: dict) -> None:
     )
 
 
+def per_worker_rate_limits(config) -> str | None:
+    """What is wrong with counting rate limits in each worker's memory in this configuration, or
+    ``None``: in production N workers (and every restart) would each allow the full count of
+    failed logins."""
+    if not config.get("REQUIRE_SHARED_RATELIMIT_STORAGE") or not config.get("RATELIMIT_ENABLED", True):
+        return None
+    if config.get("RATELIMIT_ALLOW_MEMORY"):
+        return None
+    uri = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not uri.startswith("memory://"):
+        return None
+    return (
+        "RATELIMIT_STORAGE_URI is memory://: each worker process counts failed logins and API calls "
+        "on its own, so the limits multiply by the number of workers and reset on every restart. "
+        "Set a store the workers share, e.g. export RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 "
+        "(or RATELIMIT_ALLOW_MEMORY=1 to accept per-worker limits)."
+    )
+
+
+def _check_rate_limit_storage(app: Flask) -> None:
+    problem = per_worker_rate_limits(app.config)
+    if problem:
+        log.warning("!!! %s", problem)
+        return
+    if not app.config.get("RATELIMIT_ENABLED", True) or not app.config.get(
+        "REQUIRE_SHARED_RATELIMIT_STORAGE"
+    ):
+        return
+    from tracker.extensions import limiter
+
+    try:
+        reachable = limiter.storage.check()
+    except Exception:  # noqa: BLE001 - any failure of the store's client means the same here
+        reachable = False
+    if not reachable:
+        log.error(
+            "the rate-limit store %s does not answer: logins and API calls fail until it does",
+            app.config.get("RATELIMIT_STORAGE_URI"),
+        )
+
+
 def create_app(config_name: str | None = None, *, web: bool = True, **overrides: object) -> Flask:
     """The app. ``web=False`` builds what a process that serves no request needs — a ``flask tracker``
     command, a scheduled job: config, database, templates, language and the commands, but no pages,
@@ -68,6 +111,12 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
     if web:
         csrf.init_app(app)
         limiter.init_app(app)
+        _check_rate_limit_storage(app)
+        proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+        if proxies > 0:
+            from werkzeug.middleware.proxy_fix import ProxyFix
+
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     for domain in DOMAINS:
         module = importlib.import_module(f"tracker.{domain}")
         for hook in ("init_app", "init_web") if web else ("init_app",):

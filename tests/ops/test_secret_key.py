@@ -30,7 +30,7 @@ def test_production_starts_with_a_real_secret(tmp_path):
         "production",
         SECRET_KEY=secrets.token_hex(32),
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}",
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_ALLOW_MEMORY=True,
     )
     assert not app.debug and app.config["SESSION_COOKIE_SECURE"]
 
@@ -67,7 +67,7 @@ def test_gunicorn_without_a_secret_does_not_start(tmp_path):
 
 
 def test_gunicorn_with_a_secret_starts_in_production(tmp_path):
-    env = _env(tmp_path, SECRET_KEY=secrets.token_hex(32), RATELIMIT_STORAGE_URI="memory://")
+    env = _env(tmp_path, SECRET_KEY=secrets.token_hex(32), RATELIMIT_ALLOW_MEMORY="1")
     done = _run([str(GUNICORN), "--check-config", "wsgi:app"], env)
     assert done.returncode == 0, done.stderr
 

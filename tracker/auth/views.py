@@ -43,11 +43,25 @@ bp = Blueprint("auth", __name__)
 
 def _login_key() -> str:
     """Failed logins are counted per username and address, so one attacker cannot lock others out."""
-    return f"login:{request.form.get('username', '').strip().lower()}|{get_remote_address()}"
+    username = request.form.get("username", "").strip().lower()[:150]
+    return f"login:{username}|{get_remote_address()}"
+
+
+def _login_address_key() -> str:
+    """…and per address over every user name: one address trying many accounts is slowed too."""
+    return f"login-address:{get_remote_address()}"
 
 
 def _login_limit() -> str:
     return current_app.config.get("LOGIN_RATE_LIMIT", "5 per minute;30 per hour")
+
+
+def _login_address_limit() -> str:
+    return current_app.config.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per minute;100 per hour")
+
+
+def _login_failed(_response) -> bool:
+    return bool(g.get("login_failed"))
 
 
 def _hostile(text: str) -> bool:
@@ -86,12 +100,8 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    key_func=_login_key,
-    methods=["POST"],
-    deduct_when=lambda _response: bool(g.get("login_failed")),
-)
+@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_login_address_limit, key_func=_login_address_key, methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")))
