@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.reporting.world import World, build_world
 from tracker.extensions import limiter
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from tracker.core.forms import FormSchema
 from tracker.reports.models import REPORT_KINDS
@@ -41,6 +41,12 @@ class RecipientsForm(FormSchema):
 
 
 class DashboardQuery(Schema):
+    """/dashboard's query. Parameters it does not know (``utm_source``, a stale bookmark's) are left
+    out, not refused: a link is not broken by what a mailer or a browser adds to it."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
     month = fields.Integer(load_default=None, validate=validate.Range(1, 12))
     department = fields.String(load_default=None, validate=validate.Length(max=32))
