@@ -117,6 +117,9 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
             from werkzeug.middleware.proxy_fix import ProxyFix
 
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+        from tracker import ops
+
+        ops.init_web(app)
     for domain in DOMAINS:
         module = importlib.import_module(f"tracker.{domain}")
         for hook in ("init_app", "init_web") if web else ("init_app",):

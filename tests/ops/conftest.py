@@ -18,6 +18,8 @@ def isolated_limiter():
     saved = {
         name: getattr(limiter, name, None) for name in ("enabled", "_storage", "_limiter", "_key_prefix")
     }
+    defaults = list(limiter.limit_manager._default_limits)
     yield
     for name, value in saved.items():
         setattr(limiter, name, value)
+    limiter.limit_manager.set_default_limits(defaults)
