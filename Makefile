@@ -74,7 +74,7 @@ run: install-runtime system-deps instance
 	@echo "绩效目标跟踪: http://$(HOST):$(PORT)/  (demo users: finance, dept122, unit122101, unit122201, unit122301; password tracker-demo)"
 	@$(FLASK) tracker scheduler & sched=$$!; \
 		trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
-		TRACKER_CONFIG=development $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+		TRACKER_CONFIG=development $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app
 
 web: install-runtime system-deps instance
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) wsgi:app

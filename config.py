@@ -86,6 +86,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "tracker@localhost")
     FINANCE_BUREAU_EMAIL = os.environ.get("FINANCE_BUREAU_EMAIL", "")
 
+    #: Level of the ``tracker`` loggers (logins, access refusals, the access log ``tracker.request``).
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
     RULE_PACK = os.environ.get("RULE_PACK", "national-2020")
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", True)
 

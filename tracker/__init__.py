@@ -109,6 +109,9 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     if web:
+        from tracker import ops
+
+        ops.init_web(app)  # first: the request id exists before any other hook answers
         csrf.init_app(app)
         limiter.init_app(app)
         _check_rate_limit_storage(app)
@@ -117,9 +120,6 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
             from werkzeug.middleware.proxy_fix import ProxyFix
 
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
-        from tracker import ops
-
-        ops.init_web(app)
     for domain in DOMAINS:
         module = importlib.import_module(f"tracker.{domain}")
         for hook in ("init_app", "init_web") if web else ("init_app",):

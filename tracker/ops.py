@@ -1,23 +1,39 @@
 """What a load balancer and an operator need from the web process: ``/healthz`` (the process answers),
-``/readyz`` (its database answers and has every migration this code expects).
+``/readyz`` (its database answers and has every migration this code expects), and a request id on
+every request: taken from ``X-Request-ID`` when it is sane, else made, echoed in the response, on
+every log record of the request, and in the one access-log line per request (``tracker.request``).
 
-Neither needs a login, sets a cookie or counts towards a rate limit."""
+The probes need no login, set no cookie and count towards no rate limit."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
+import time
+import uuid
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, current_app, g, has_request_context, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.extensions import db, limiter
 
 log = logging.getLogger("tracker.ops")
+access_log = logging.getLogger("tracker.request")
 bp = Blueprint("ops", __name__)
 PLAIN = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+PROBES = frozenset({"/healthz", "/readyz"})
+
+REQUEST_ID_HEADER = "X-Request-ID"
+#: An incoming id is kept when it is this: no spaces, line breaks or quotes to forge a log line with.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}")
+_ID_KEY = "tracker.request_id"
+_STARTED_KEY = "tracker.request_started"
+#: Where tracker.api.core keeps the bearer token's (user, token, error) of a request.
+_API_AUTH_KEY = "tracker.api_auth"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 @functools.cache
@@ -57,6 +73,99 @@ def readyz():
     return "ready\n", 200, PLAIN
 
 
+# ---------------------------------------------------------------- request ids and the access log
+
+
+def request_id() -> str | None:
+    """This request's id (None outside a request)."""
+    if not has_request_context():
+        return None
+    return request.environ.get(_ID_KEY)
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts ``request_id`` on a record: the id of the request it was logged in, ``-`` outside one.
+    Never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id() or "-"
+        return True
+
+
+def _begin() -> None:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    sane = SANE_REQUEST_ID.fullmatch(incoming) is not None
+    request.environ[_ID_KEY] = incoming if sane else uuid.uuid4().hex
+    request.environ[_STARTED_KEY] = time.perf_counter()
+
+
+def _user_id() -> int | None:
+    """The user this request was served for, if it was looked at (no query made for it here)."""
+    user = g.get("_login_user")  # Flask-Login's, once the request asked for current_user
+    if user is None:
+        api = request.environ.get(_API_AUTH_KEY)
+        user = api[0] if api else None
+    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+
+
+def _printable(text: str) -> str:
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def _finish(response):  # type: ignore[no-untyped-def]
+    rid = request.environ.get(_ID_KEY) or uuid.uuid4().hex
+    response.headers[REQUEST_ID_HEADER] = rid
+    started = request.environ.get(_STARTED_KEY)
+    ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+    user_id = _user_id()
+    access_log.log(
+        logging.DEBUG if request.path in PROBES else logging.INFO,
+        "%s %s %s %.1fms user=%s request_id=%s",
+        _printable(request.method),
+        _printable(request.path),
+        response.status_code,
+        ms,
+        user_id if user_id is not None else "-",
+        rid,
+        extra={
+            "http_method": request.method,
+            "http_path": request.path,
+            "http_status": response.status_code,
+            "duration_ms": round(ms, 1),
+            "user_id": user_id,
+        },
+    )
+    return response
+
+
+_logging_configured = False
+
+
+def configure_logging(app: Flask) -> None:
+    """Once per process: the request-id filter on the root logger's handlers; where nothing else
+    configured logging (gunicorn configures only its own loggers), one handler to stderr with the id
+    in each line, and the ``tracker`` loggers at LOG_LEVEL (INFO: logins, the access log)."""
+    global _logging_configured
+    if _logging_configured or app.testing:
+        return
+    _logging_configured = True
+    root = logging.getLogger()
+    if not root.handlers:
+        stderr = logging.StreamHandler()
+        stderr.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(stderr)
+    for handler in root.handlers:
+        if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+            handler.addFilter(RequestIdFilter())
+    logging.getLogger("tracker").setLevel(str(app.config.get("LOG_LEVEL") or "INFO").upper())
+
+
 def init_web(app: Flask) -> None:
+    """Called before the other web extensions, so that the request id exists before CSRF, rate limits
+    or login answer a request, and its access line is written after everyone else's hooks."""
+    configure_logging(app)
+    app.before_request(_begin)
+    app.after_request(_finish)
     limiter.exempt(bp)
     app.register_blueprint(bp)
