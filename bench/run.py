@@ -34,7 +34,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 def _app(url: str):
     from tracker import create_app
 
-    return create_app("production", SQLALCHEMY_DATABASE_URI=url, SESSION_COOKIE_SECURE=False)
+    return create_app("production", web=False, SQLALCHEMY_DATABASE_URI=url)
 
 
 def phase_load(url: str, departments: int, month: int) -> dict:
