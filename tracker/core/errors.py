@@ -13,6 +13,8 @@ from datetime import datetime
 
 from flask_babel import gettext
 
+from tracker.core.clock import local_text
+
 __all__ = ["NotFound", "Forbidden", "ValidationFailed", "InvalidState", "Conflict"]
 
 
@@ -47,7 +49,7 @@ class Conflict(Exception):
         self.changed_by = changed_by or "system"
         self.changed_at = changed_at
         self.version = version
-        when = changed_at.strftime("%Y-%m-%d %H:%M") if changed_at else ""
+        when = local_text(changed_at)
         super().__init__(
             gettext(
                 "此报告已被 %(user)s 于 %(when)s 修改，您的保存未生效。请刷新页面后重新填写。",

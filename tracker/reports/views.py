@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,6 +22,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from tracker.auth import access
+from tracker.core.clock import local_text
 from tracker.reporting.overview import default_year
 from tracker.reports import delivery as deliveries
 from tracker.reports.dashboard import dashboard_data
@@ -38,13 +37,7 @@ bp = Blueprint("reports", __name__, static_folder="static", static_url_path="/re
 @bp.app_template_filter("reports_localtime")
 def reports_localtime(moment: datetime | None) -> str:
     """A stored UTC time (naive on SQLite) shown in the bureau's time zone."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))).strftime(
-        "%Y-%m-%d %H:%M"
-    )
+    return local_text(moment)
 
 
 def _file_response(filename: str, content: bytes, fmt: str) -> Response:
