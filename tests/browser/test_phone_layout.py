@@ -1,0 +1,48 @@
+"""The monthly form at 390 px (a phone) and 1366 px (a desk): on the phone every indicator is one
+card with its name, target, last month, actual, lamp and cause, nothing scrolls sideways and the
+menu folds behind one button; on the desk it is the table. Screenshots of both go to test-output."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+APPROVED_MONTH = "/reports/122201/2023/3"  # read-only: the layout, not the workflow, is under test
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+def test_the_form_is_one_card_per_indicator_on_a_phone(phone, live_server, screenshots):
+    live_server.login(phone, "unit122201")
+    phone.goto(live_server.url + APPROVED_MONTH)
+    width = phone.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways: {width}px"
+    assert not phone.locator("table.report thead").first.is_visible()
+    card = phone.locator("tr.indicator-row").first
+    box = card.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    for label in ("三级指标", "指标值", "上月值", "实际完成值", "监控"):
+        assert card.locator(f'td[data-label="{label}"]').count() == 1, label
+    assert not phone.locator("#mainnav").is_visible()
+    phone.screenshot(path=str(screenshots / "form-390.png"), full_page=False)
+    phone.click("label.nav-toggle-label")
+    assert phone.locator("#mainnav").is_visible()
+    phone.screenshot(path=str(screenshots / "menu-390.png"), full_page=False)
+
+
+def test_the_form_is_a_table_at_a_desk(page, live_server, screenshots):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    live_server.login(page, "unit122201")
+    page.goto(live_server.url + APPROVED_MONTH)
+    assert page.locator("table.report thead").first.is_visible()
+    assert page.locator("#mainnav").is_visible()
+    assert not page.locator("label.nav-toggle-label").is_visible()
+    page.screenshot(path=str(screenshots / "form-1366.png"), full_page=False)
