@@ -11,8 +11,11 @@ from sqlalchemy.orm import mapped_column
 
 from tracker.rules import round_half_up
 
-#: 万元 with 2 decimals, never float (SPEC §2).
-Money = Annotated[Decimal, mapped_column(Numeric(16, 2))]
+#: 万元 exactly as printed, up to 6 decimals (元 and 分: real sheets print 89.974), never float;
+#: shown and exported with 2 (SPEC §2).
+Money = Annotated[Decimal, mapped_column(Numeric(22, 6))]
+#: The largest amount a Money column holds (10^16 万元): a larger one is refused where it is read.
+MONEY_LIMIT = Decimal(10) ** 16
 #: A target or actual number in the indicator's own unit.
 Quantity = Annotated[Decimal, mapped_column(Numeric(24, 6))]
 

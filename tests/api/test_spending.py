@@ -87,7 +87,7 @@ def test_a_dry_run_checks_everything_and_writes_nothing(api):
     ("bad", "field", "message"),
     [
         (record(amount="abc"), "records.1.amount", "不是有效的数字"),
-        (record(amount="1.234"), "records.1.amount", "最多 2 位小数"),
+        (record(amount="1.2345678"), "records.1.amount", "最多 6 位小数"),
         (record(amount="-1"), "records.1.amount", "只有“预算调整”可以为负数"),
         (record(month=13), "records.1.month", "月份应在 1–12 之间"),
         (record(category="其他"), "records.1.category", "应为 支出"),

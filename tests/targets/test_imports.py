@@ -178,7 +178,7 @@ def test_spending_rows_are_checked_against_units_and_projects(cli, tmp_path):
         "2023,13,122101,,支出,1\n"
         "2023,1,999999,,支出,1\n"
         "2023,1,122201,41080022000000053196,支出,1\n"
-        "2023,1,122101,41080022000000053196,支出,1.2345\n"
+        "2023,1,122101,41080022000000053196,支出,1.2345678\n"
         "2023,1,122101,,三公经费支出,-3\n"
         "2023,1,122101,41080022000000053196,支出,2\n"
     )
@@ -188,7 +188,7 @@ def test_spending_rows_are_checked_against_units_and_projects(cli, tmp_path):
         "行 3 列 月份: 月份应在 1–12 之间",
         "行 4 列 单位编码: 单位编码 999999 不存在或不在您的管理范围内",
         "行 5 列 项目编码: 项目 41080022000000053196 不属于单位 122201",
-        "行 6 列 金额(万元): 最多 2 位小数",
+        "行 6 列 金额(万元): 最多 6 位小数",
         "行 7 列 金额(万元): 只有“预算调整”可以为负数",
         "行 8 列 类别: 同一单位、项目、月份和类别与第 2 行重复",
     ]
@@ -400,3 +400,35 @@ def test_json_records_use_the_same_import_and_name_fields(cli):
     ]
     assert count(SpendingEntry) == 0
     assert import_records("spending", [good]).inserted == 1
+
+
+def test_money_printed_to_the_yuan_and_fen_is_kept_exactly(cli, tmp_path, session):
+    """Real sheets print 89.974 and -0.026 万元 (元 and 分): stored exactly, six decimals at most."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from tracker.budget.models import Project
+
+    path = tmp_path / "projects.csv"
+    path.write_text(
+        "年度,部门编码,单位编码,单位名称,项目编码,项目名称,项目类型,年初预算数(万元),一般公共预算(万元)\n"
+        "2023,122,122101,焦作市政务服务和大数据管理局,41080022000000099001,分厘项目,其他运转类,89.974,132.912\n",
+        encoding="utf-8",
+    )
+    result = cli.invoke(args=["tracker", "import-projects", str(path)])
+    assert result.exit_code == 0, result.output
+    project = session.scalar(select(Project).where(Project.code == "41080022000000099001"))
+    assert (project.initial_budget, project.general_budget) == (Decimal("89.974"), Decimal("132.912"))
+
+
+@pytest.mark.parametrize("amount", ["1e999", "1234567890123456789012345678901234567890"])
+def test_an_absurd_amount_is_refused_with_its_row_not_a_database_error(cli, tmp_path, amount):
+    path = tmp_path / "spending.csv"
+    path.write_text(
+        f"年度,月份,单位编码,项目编码,类别,金额(万元)\n2023,1,122101,41080022000000053196,支出,{amount}\n",
+        encoding="utf-8",
+    )
+    result = cli.invoke(args=["tracker", "import-spending", str(path)])
+    assert result.exit_code == 1
+    assert "行 2 列 金额(万元): 数值过大" in (result.stderr if hasattr(result, "stderr") else result.output)

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from tracker.rules.grammar import TargetSyntaxError, parse_target
+from tracker.types import MONEY_LIMIT
 
 __all__ = [
     "HEADERS",
@@ -66,9 +67,14 @@ class Amount(fields.Field):
     """A Decimal number as users type it: full-width digits, thousands separators and a trailing
     unit the caller names (``万元``, ``%``) are accepted; at most ``places`` decimals."""
 
-    default_error_messages = {**_REQUIRED, "invalid": "不是有效的数字", "places": "最多 {places} 位小数"}
+    default_error_messages = {
+        **_REQUIRED,
+        "invalid": "不是有效的数字",
+        "places": "最多 {places} 位小数",
+        "too_large": "数值过大（绝对值应小于 {limit}）",
+    }
 
-    def __init__(self, places: int | None = 2, suffixes: tuple[str, ...] = ("万元",), **kwargs: Any):
+    def __init__(self, places: int | None = 6, suffixes: tuple[str, ...] = ("万元",), **kwargs: Any):
         super().__init__(**kwargs)
         self.places = places
         self.suffixes = suffixes
@@ -94,6 +100,8 @@ class Amount(fields.Field):
             raise self.make_error("invalid")
         if not number.is_finite():
             raise self.make_error("invalid")
+        if abs(number) >= MONEY_LIMIT:  # 1e999 or 40 digits: refused here, not by the database
+            raise self.make_error("too_large", limit=f"{MONEY_LIMIT:,.0f}")
         exponent = number.as_tuple().exponent
         if self.places is not None and isinstance(exponent, int) and exponent < -self.places:
             raise self.make_error("places", places=self.places)
