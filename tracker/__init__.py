@@ -109,9 +109,10 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     if web:
-        from tracker import ops
+        from tracker import ops, web_input
 
         ops.init_web(app)  # first: the request id exists before any other hook answers
+        web_input.init_web(app)  # before any blueprint: its <int:…> routes take the bounded id
         csrf.init_app(app)
         limiter.init_app(app)
         _check_rate_limit_storage(app)

@@ -63,13 +63,13 @@ def _urls(world, setup):
             "post_json",
             f"/reports/{unit}/2023/7/autosave",
             {"base_version": 0, "values": {str(world.count.id): {"actual": "5"}}},
-            dict(zip(ROLES, (200, 404, 404, 200, 404, 403, 403), strict=True)),
+            dict(zip(ROLES, (200, 404, 404, 200, 404, 403, 404), strict=True)),
         ),
         "POST department autosave": (
             "post_json",
             f"/reports/department/{dept}/2023/7/autosave",
             {"base_version": 0, "values": {str(world.department_indicator.id): {"actual": "5"}}},
-            dict(zip(ROLES, (404, 404, 404, 200, 404, 403, 403), strict=True)),
+            dict(zip(ROLES, (404, 404, 404, 200, 404, 403, 404), strict=True)),
         ),
         "POST department save": (
             "post",

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import login_as
 from tests.reporting.helpers import form, report_url
+from tracker.core.audit import AuditEntry
 from tracker.reporting import services
-from tracker.reporting.models import AuditEntry, MonthlyReport
+from tracker.reporting.models import MonthlyReport
 
 AUGUST_3_1030_SHANGHAI = datetime(2023, 8, 3, 2, 30, tzinfo=UTC)
 

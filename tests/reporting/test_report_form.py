@@ -229,7 +229,7 @@ def test_last_months_value_is_shown(client, world):
     client.post(report_url(world, month=6), data=form({world.count: {"actual": "58.5"}}, 0))
     page = client.get(report_url(world)).get_data(as_text=True)
     row = page[page.index(f'data-indicator-id="{world.count.id}"') :]
-    assert '<td class="num prev">58.5</td>' in row[: row.index("</tr>")]
+    assert '<td class="num prev" data-label="上月值">58.5</td>' in row[: row.index("</tr>")]
 
 
 def test_a_computed_department_indicator_is_read_only(client, world, session):

@@ -24,6 +24,7 @@ from tracker.api.errors import ApiError, ErrorSchema, error_response, flatten_er
 from tracker.api.tokens import TokenError, authenticate_token
 from tracker.auth.access import Forbidden, NotFound
 from tracker.extensions import csrf, limiter
+from tracker.web_input import strict_loads
 
 __all__ = ["api", "ApiBlueprint", "current_api_user", "register", "DEFAULT_RATE_LIMIT", "BEARER"]
 
@@ -48,11 +49,7 @@ class DecimalJsonParser(FlaskParser):
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise json.JSONDecodeError(f"Bytes decoding error : {exc.reason}", doc="", pos=exc.start) from exc
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constants)
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(name)
+        return strict_loads(text, parse_float=Decimal)
 
 
 class ApiBlueprint(Blueprint):

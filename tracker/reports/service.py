@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
+from sqlalchemy import select
 
 from tracker.auth import access
+from tracker.extensions import db
 from tracker.reports.forms import (
     Package,
     execution_package,
@@ -21,6 +23,7 @@ from tracker.reports.forms import (
 from tracker.reports.models import REPORT_KINDS
 from tracker.reports.pdf import package_pdf
 from tracker.reports.xlsx import package_xlsx
+from tracker.targets.models import Indicator
 
 __all__ = [
     "RenderedPackage",
@@ -125,6 +128,12 @@ def render_package(package: Package) -> RenderedPackage:
     return RenderedPackage(package, package_xlsx(package), package_pdf(package))
 
 
+def _has_targets(department_id: int, year: int) -> bool:
+    """A year without the department's targets has no form to download (404, not an empty one)."""
+    query = select(Indicator.id).where(Indicator.department_id == department_id, Indicator.year == year)
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def download_report(
     user, kind: str, department_code: str, year: int, month: int | None, fmt: str
 ) -> tuple[str, bytes]:
@@ -135,6 +144,8 @@ def download_report(
         raise access.NotFound(f"department {department_code}")
     if fmt not in FORMATS:
         raise access.NotFound(fmt)
+    if not _has_targets(department.id, year):
+        raise access.NotFound(f"department {department_code} has no targets in {year}")
     package = build_package(kind, year, month, department.code, fresh=False)
     if fmt == "xlsx":
         return package.filename("xlsx"), package_xlsx(package)

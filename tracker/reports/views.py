@@ -112,7 +112,9 @@ def _department_choices():
 @login_required
 def delivery_send():
     schema = SendForm()
+    # What the user chose comes back in the form; a year or month that is not a number does not.
     chosen = {key: request.form.get(key, "") for key in ("kind", "department", "year", "month")}
+    chosen = {k: v for k, v in chosen.items() if k not in ("year", "month") or v.isdigit()}
     try:
         form = schema.load(request.form.to_dict())
     except ValidationError as exc:
