@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.conftest import login_as
-from tracker.reporting import evidence, services
+from tracker.reporting import evidence, review, writing
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ROLES = (
@@ -34,9 +34,9 @@ def setup(world):
         world.rate.id: {"actual": "95"},
         world.quality.id: {"actual": "达成"},
     }
-    report = services.submit_report(world.reporter, world.unit.code, 2023, 5, 0, values)
-    approved = services.submit_report(world.reporter, world.unit.code, 2023, 4, 0, values)
-    services.approve_report(world.department_user, world.unit.code, 2023, 4, approved.version)
+    report = writing.submit_report(world.reporter, world.unit.code, 2023, 5, 0, values)
+    approved = writing.submit_report(world.reporter, world.unit.code, 2023, 4, 0, values)
+    review.approve_report(world.department_user, world.unit.code, 2023, 4, approved.version)
     return {"evidence": item.id, "version": report.version, "approved_version": approved.version}
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tests.conftest import login_as
 from tracker.core.audit import AuditEntry
-from tracker.reporting import services
+from tracker.reporting import review, writing
 
 
 def _values(world, count="70"):
@@ -18,8 +18,8 @@ def _values(world, count="70"):
 
 
 def test_a_changed_actual_is_audited_with_old_and_new_values(world, session):
-    report = services.save_report(world.reporter, world.unit.code, 2023, 7, _values(world, "60"), 0)
-    services.save_report(
+    report = writing.save_report(world.reporter, world.unit.code, 2023, 7, _values(world, "60"), 0)
+    writing.save_report(
         world.department_user, world.unit.code, 2023, 7, {world.count.id: {"actual": "65.5"}}, report.version
     )
     entry = session.scalars(
@@ -30,15 +30,15 @@ def test_a_changed_actual_is_audited_with_old_and_new_values(world, session):
 
 
 def test_an_unchanged_value_is_not_audited_again(world, session):
-    report = services.save_report(world.reporter, world.unit.code, 2023, 7, _values(world), 0)
+    report = writing.save_report(world.reporter, world.unit.code, 2023, 7, _values(world), 0)
     before = session.query(AuditEntry).count()
-    services.save_report(world.reporter, world.unit.code, 2023, 7, _values(world), report.version)
+    writing.save_report(world.reporter, world.unit.code, 2023, 7, _values(world), report.version)
     assert session.query(AuditEntry).count() == before
 
 
 def test_status_changes_are_audited(world, session):
-    report = services.submit_report(world.reporter, world.unit.code, 2023, 7, 0, _values(world))
-    services.return_report(world.department_user, world.unit.code, 2023, 7, report.version, "请补充说明")
+    report = writing.submit_report(world.reporter, world.unit.code, 2023, 7, 0, _values(world))
+    review.return_report(world.department_user, world.unit.code, 2023, 7, report.version, "请补充说明")
     rows = session.scalars(
         select(AuditEntry).where(AuditEntry.entity == "monthly_report").order_by(AuditEntry.id)
     ).all()
@@ -49,9 +49,9 @@ def test_status_changes_are_audited(world, session):
 
 
 def test_the_audit_page_filters_by_unit_and_month(client, world):
-    services.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "11"}}, 0)
-    services.save_report(world.sibling_reporter, world.sibling.code, 2023, 6, {}, 0)
-    services.save_report(world.reporter, world.unit.code, 2023, 5, {world.count.id: {"actual": "22"}}, 0)
+    writing.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "11"}}, 0)
+    writing.save_report(world.sibling_reporter, world.sibling.code, 2023, 6, {}, 0)
+    writing.save_report(world.reporter, world.unit.code, 2023, 5, {world.count.id: {"actual": "22"}}, 0)
     login_as(client, world.department_user)
     page = client.get(f"/audit?unit={world.unit.code}&year=2023&month=7").get_data(as_text=True)
     assert "办件数量·actual" in page and ">11<" in page
@@ -59,7 +59,7 @@ def test_the_audit_page_filters_by_unit_and_month(client, world):
 
 
 def test_a_department_sees_only_its_own_audit_entries(client, world):
-    services.save_report(
+    writing.save_report(
         world.foreign_reporter,
         world.foreign_unit.code,
         2023,
@@ -67,7 +67,7 @@ def test_a_department_sees_only_its_own_audit_entries(client, world):
         {world.foreign_project.indicators[0].id: {"actual": "3"}},
         0,
     )
-    services.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "11"}}, 0)
+    writing.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "11"}}, 0)
     login_as(client, world.department_user)
     table = client.get("/audit").get_data(as_text=True).split('id="audit"')[1]
     assert "外部指标" not in table and "办件数量" in table
@@ -77,8 +77,8 @@ def test_a_department_sees_only_its_own_audit_entries(client, world):
 
 
 def test_the_reporter_home_lists_the_units_twelve_months_with_status(client, world):
-    services.submit_report(world.reporter, world.unit.code, 2023, 3, 0, _values(world))
-    services.save_report(world.reporter, world.unit.code, 2023, 4, {world.count.id: {"actual": "1"}}, 0)
+    writing.submit_report(world.reporter, world.unit.code, 2023, 3, 0, _values(world))
+    writing.save_report(world.reporter, world.unit.code, 2023, 4, {world.count.id: {"actual": "1"}}, 0)
     login_as(client, world.reporter)
     page = client.get("/?year=2023").get_data(as_text=True)
     assert page.count("<tr class=") == 12
@@ -90,7 +90,7 @@ def test_the_reporter_home_lists_the_units_twelve_months_with_status(client, wor
 
 
 def test_the_department_home_shows_which_units_submitted_which_months(client, world):
-    services.submit_report(world.reporter, world.unit.code, 2023, 3, 0, _values(world))
+    writing.submit_report(world.reporter, world.unit.code, 2023, 3, 0, _values(world))
     login_as(client, world.department_user)
     page = client.get("/?year=2023").get_data(as_text=True)
     matrix = page[page.index('id="completeness"') :]
@@ -108,8 +108,8 @@ def test_finance_picks_the_department_on_its_home(client, world):
 
 
 def test_the_project_page_shows_targets_and_the_history_of_actuals(client, world):
-    services.save_report(world.reporter, world.unit.code, 2023, 2, {world.count.id: {"actual": "18"}}, 0)
-    services.save_report(world.reporter, world.unit.code, 2023, 3, {world.count.id: {"actual": "1234.5"}}, 0)
+    writing.save_report(world.reporter, world.unit.code, 2023, 2, {world.count.id: {"actual": "18"}}, 0)
+    writing.save_report(world.reporter, world.unit.code, 2023, 3, {world.count.id: {"actual": "1234.5"}}, 0)
     login_as(client, world.reporter)
     page = client.get(f"/projects/2023/{world.project.code}").get_data(as_text=True)
     assert "≥120件" in page and ">18<" in page and "1,234.5" in page

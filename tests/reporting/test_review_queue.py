@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import login_as
-from tracker.reporting import services
+from tracker.reporting import writing
 
 
 def _values(world):
@@ -23,7 +23,7 @@ def _row(page: str, scope: str) -> str:
 
 
 def test_the_queue_shows_the_units_name_beside_its_code(client, world):
-    services.submit_report(world.reporter, world.unit.code, 2023, 5, 0, _values(world))
+    writing.submit_report(world.reporter, world.unit.code, 2023, 5, 0, _values(world))
     login_as(client, world.department_user)
     row = _row(client.get("/review").get_data(as_text=True), "unit:801001")
     assert "801001 甲一单位" in row
@@ -31,7 +31,7 @@ def test_the_queue_shows_the_units_name_beside_its_code(client, world):
 
 def test_finance_sees_department_reports_with_the_departments_name(client, world):
     values = {world.department_indicator.id: {"actual": "8"}}
-    services.submit_report(world.department_user, None, 2023, 5, 0, values, department_code="801")
+    writing.submit_report(world.department_user, None, 2023, 5, 0, values, department_code="801")
     login_as(client, world.finance)
     row = _row(client.get("/review").get_data(as_text=True), "department:801")
     assert "801 测试部门甲" in row and "部门整体" in row
@@ -39,6 +39,6 @@ def test_finance_sees_department_reports_with_the_departments_name(client, world
 
 def test_the_queue_leaves_out_other_departments_units(client, world):
     values = {world.foreign_project.indicators[0].id: {"actual": "5"}}
-    services.submit_report(world.foreign_reporter, world.foreign_unit.code, 2023, 5, 0, values)
+    writing.submit_report(world.foreign_reporter, world.foreign_unit.code, 2023, 5, 0, values)
     login_as(client, world.department_user)
     assert "802001" not in client.get("/review").get_data(as_text=True)

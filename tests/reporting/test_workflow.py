@@ -11,7 +11,8 @@ from sqlalchemy import select
 from tests.conftest import login_as
 from tests.reporting.helpers import form, report_url
 from tracker.auth.access import Forbidden
-from tracker.reporting import deadlines, services
+from tracker.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from tracker.reporting import deadlines, review, writing
 from tracker.reporting.models import MonthlyReport
 
 COMPLETE = "complete"
@@ -26,7 +27,7 @@ def _complete(world):
 
 
 def _submitted(world, month=7) -> MonthlyReport:
-    return services.submit_report(world.reporter, world.unit.code, 2023, month, 0, _complete(world))
+    return writing.submit_report(world.reporter, world.unit.code, 2023, month, 0, _complete(world))
 
 
 def _version(session, world, month=7) -> int:
@@ -40,10 +41,10 @@ def _version(session, world, month=7) -> int:
 
 def test_the_department_approves_a_submitted_report_and_it_is_locked(world, session):
     report = _submitted(world)
-    services.approve_report(world.department_user, world.unit.code, 2023, 7, report.version)
+    review.approve_report(world.department_user, world.unit.code, 2023, 7, report.version)
     assert report.status == "approved" and report.approved_by_id == world.department_user.id
-    with pytest.raises(services.InvalidState, match="已锁定"):
-        services.save_report(
+    with pytest.raises(InvalidState, match="已锁定"):
+        writing.save_report(
             world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "1"}}, report.version
         )
 
@@ -64,53 +65,51 @@ def test_a_returned_report_is_a_draft_again_with_the_reason_shown_to_the_reporte
 
 def test_returning_without_a_reason_is_refused(world):
     report = _submitted(world)
-    with pytest.raises(services.ValidationFailed) as caught:
-        services.return_report(world.department_user, world.unit.code, 2023, 7, report.version, "  ")
+    with pytest.raises(ValidationFailed) as caught:
+        review.return_report(world.department_user, world.unit.code, 2023, 7, report.version, "  ")
     assert caught.value.errors == {"reason": ["请填写退回原因"]}
 
 
 def test_a_submitted_report_cannot_be_edited_until_returned(world):
     report = _submitted(world)
-    with pytest.raises(services.InvalidState, match="等待审核"):
-        services.save_report(world.reporter, world.unit.code, 2023, 7, {}, report.version)
+    with pytest.raises(InvalidState, match="等待审核"):
+        writing.save_report(world.reporter, world.unit.code, 2023, 7, {}, report.version)
 
 
 @pytest.mark.parametrize("who", ["reporter", "finance", "foreign_department", "sibling_reporter"])
 def test_only_the_units_department_may_approve(world, who):
     report = _submitted(world)
-    with pytest.raises((Forbidden, services.NotFound)):
-        services.approve_report(world.users()[who], world.unit.code, 2023, 7, report.version)
+    with pytest.raises((Forbidden, NotFound)):
+        review.approve_report(world.users()[who], world.unit.code, 2023, 7, report.version)
 
 
 def test_a_department_report_is_reviewed_by_finance(world):
     values = {world.department_indicator.id: {"actual": "7"}}
-    report = services.submit_report(
+    report = writing.submit_report(
         world.department_user, None, 2023, 7, 0, values, department_code=world.department.code
     )
     with pytest.raises(Forbidden):
-        services.approve_report(
+        review.approve_report(
             world.department_user, None, 2023, 7, report.version, department_code=world.department.code
         )
-    services.approve_report(
-        world.finance, None, 2023, 7, report.version, department_code=world.department.code
-    )
+    review.approve_report(world.finance, None, 2023, 7, report.version, department_code=world.department.code)
     assert report.status == "approved"
 
 
 def test_only_finance_unlocks_an_approved_month(world):
     report = _submitted(world)
-    services.approve_report(world.department_user, world.unit.code, 2023, 7, report.version)
+    review.approve_report(world.department_user, world.unit.code, 2023, 7, report.version)
     with pytest.raises(Forbidden):
-        services.unlock_report(world.department_user, world.unit.code, 2023, 7, report.version)
-    services.unlock_report(world.finance, world.unit.code, 2023, 7, report.version)
+        review.unlock_report(world.department_user, world.unit.code, 2023, 7, report.version)
+    review.unlock_report(world.finance, world.unit.code, 2023, 7, report.version)
     assert report.status == "draft"
-    services.save_report(
+    writing.save_report(
         world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "71"}}, report.version
     )
 
 
 def test_a_stale_save_is_refused_with_who_changed_the_report(client, world, session):
-    services.save_report(
+    writing.save_report(
         world.department_user, world.unit.code, 2023, 7, {world.count.id: {"actual": "60"}}, 0
     )
     login_as(client, world.reporter)
@@ -125,15 +124,15 @@ def test_a_stale_save_is_refused_with_who_changed_the_report(client, world, sess
 
 
 def test_two_saves_from_the_same_version_conflict_in_the_service(world):
-    report = services.save_report(
+    report = writing.save_report(
         world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "1"}}, 0
     )
     start = report.version
-    services.save_report(
+    writing.save_report(
         world.department_user, world.unit.code, 2023, 7, {world.count.id: {"actual": "2"}}, start
     )
-    with pytest.raises(services.Conflict) as caught:
-        services.save_report(
+    with pytest.raises(Conflict) as caught:
+        writing.save_report(
             world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "3"}}, start
         )
     assert caught.value.changed_by == "d801"

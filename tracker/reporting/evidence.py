@@ -19,16 +19,12 @@ from tracker.auth.access import NotFound
 from tracker.auth.models import User
 from tracker.budget.models import Department, Unit
 from tracker.core import audit
+from tracker.core.errors import InvalidState, ValidationFailed
 from tracker.extensions import db
 from tracker.reporting.models import Evidence, MonthlyReport
-from tracker.reporting.services import (
-    STATUS_LABELS,
-    InvalidState,
-    ValidationFailed,
-    _audit_scope,
-    _find_report,
-    _new_draft,
-)
+from tracker.reporting.reading import find_report
+from tracker.reporting.transitions import STATUS_LABELS
+from tracker.reporting.writing import audit_scope, new_draft
 from tracker.types import utcnow
 
 __all__ = [
@@ -119,13 +115,13 @@ def add_evidence(
     limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
     data = stream.read(limit + 1)
     _, content_type = _check(filename, data)
-    report = _find_report(department, unit, year, month)
+    report = find_report(department, unit, year, month)
     if report is not None and report.status != "draft":
         raise InvalidState(
             gettext("报告状态为“%(status)s”，不能再上传附件。", status=gettext(STATUS_LABELS[report.status]))
         )
     if report is None:
-        report = _new_draft(department, unit, year, month)
+        report = new_draft(department, unit, year, month)
         report.updated_by_id = user.id
         report.updated_at = utcnow()
         db.session.flush()
@@ -158,7 +154,7 @@ def _record(
         entity_id=report.id,
         field="evidence",
         **change,
-        **_audit_scope(department, unit, report.year, report.month),
+        **audit_scope(department, unit, report.year, report.month),
     )
 
 

@@ -1,0 +1,302 @@
+"""Reading a monthly report of actuals: the form's rows, last month's values and the lamps (SPEC §4, §5).
+
+A report is addressed by ``unit_code`` (预算单位) or, with ``unit_code=None``, by
+``department_code`` (部门整体). Reading checks access through :mod:`tracker.auth.access` and
+writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from tracker import rules
+from tracker.auth import access
+from tracker.auth.models import User
+from tracker.budget import money
+from tracker.budget.models import Department, Project, Unit
+from tracker.core.errors import NotFound
+from tracker.core.settings import current_rule_pack
+from tracker.extensions import db
+from tracker.reporting.deadlines import deadline_for, is_overdue, today
+from tracker.reporting.models import IndicatorActual, MonthlyReport, report_scope_key
+from tracker.reporting.values import RowValues, parse_row
+from tracker.rules import IndicatorLamp, monitor_indicator, needs_deviation_cause
+from tracker.rules.modes import Mode
+from tracker.rules.packs import RulePack
+from tracker.targets.models import Indicator
+
+__all__ = [
+    "ReportData",
+    "ReportRow",
+    "get_report",
+    "preview_lamp",
+    "typed_lamps",
+    "lamp_for",
+    "scope_key",
+    "check_period",
+    "report_indicators",
+    "find_report",
+    "parse_values",
+]
+
+
+def scope_key(department: Department, unit: Unit | None) -> str:
+    return report_scope_key(unit.code if unit is not None else None, department.code)
+
+
+@dataclass
+class ReportRow:
+    """One indicator on the form: its stored values, last month's, and the server-side lamp."""
+
+    indicator: Indicator
+    values: IndicatorActual | None
+    previous: IndicatorActual | None
+    lamp: IndicatorLamp
+    computed_value: Decimal | None = None
+
+    @property
+    def qualitative(self) -> bool:
+        return self.indicator.comparator == "QUALITATIVE"
+
+    @property
+    def needs_cause(self) -> bool:
+        return needs_deviation_cause(self.lamp.status)
+
+
+@dataclass
+class ReportData:
+    """Everything a page or the API shows of one monthly report."""
+
+    department: Department
+    unit: Unit | None
+    year: int
+    month: int
+    report: MonthlyReport | None
+    rows: list[ReportRow]
+    deadline: date
+    can_write: bool
+    can_review: bool
+    can_unlock: bool
+    projects: dict[int, Project] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.report else "draft"
+
+    @property
+    def version(self) -> int:
+        return self.report.version if self.report else 0
+
+    @property
+    def editable(self) -> bool:
+        return self.can_write and self.status == "draft"
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.status if self.report else None, self.deadline, today())
+
+    @property
+    def scope_key(self) -> str:
+        return scope_key(self.department, self.unit)
+
+    def groups(self) -> list[tuple[Project | None, list[tuple[str, list[ReportRow]]]]]:
+        """Rows grouped by project, then 一级指标, in target-file order."""
+        out: list[tuple[Project | None, list[tuple[str, list[ReportRow]]]]] = []
+        for row in self.rows:
+            project = row.indicator.project
+            if not out or out[-1][0] is not project:
+                out.append((project, []))
+            level1s = out[-1][1]
+            if not level1s or level1s[-1][0] != row.indicator.level1:
+                level1s.append((row.indicator.level1, []))
+            level1s[-1][1].append(row)
+        return out
+
+
+# ---------------------------------------------------------------- lookups shared with writing
+
+
+def _bands(pack: RulePack) -> dict[str, tuple[Decimal, Decimal]]:
+    return {name: (band.low, band.high) for name, band in pack.bands}
+
+
+def check_period(year: int, month: int) -> None:
+    """A month outside 1–12 or a year outside 2000–2100 is a report that does not exist."""
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        raise NotFound(f"period {year}-{month}")
+
+
+def report_indicators(department: Department, unit: Unit | None, year: int) -> list[Indicator]:
+    """The indicators of a unit's projects (or of the department as a whole), in target-file order."""
+    query = select(Indicator).where(Indicator.year == year)
+    if unit is not None:
+        query = (
+            query.join(Project, Indicator.project_id == Project.id)
+            .where(Project.unit_id == unit.id)
+            .order_by(Project.code, Indicator.position, Indicator.id)
+        )
+    else:
+        query = query.where(
+            Indicator.department_id == department.id, Indicator.project_id.is_(None)
+        ).order_by(Indicator.position, Indicator.id)
+    return list(db.session.scalars(query))
+
+
+def find_report(department: Department, unit: Unit | None, year: int, month: int) -> MonthlyReport | None:
+    """The stored report of the scope and month, if there is one."""
+    return db.session.scalar(
+        select(MonthlyReport).where(
+            MonthlyReport.year == year,
+            MonthlyReport.month == month,
+            MonthlyReport.scope_key == scope_key(department, unit),
+        )
+    )
+
+
+def _target_max(indicator: Indicator) -> Decimal | None:
+    numbers = [n for n in (indicator.target_low, indicator.target_high) if n is not None]
+    return max(numbers) if numbers else None
+
+
+def parse_values(
+    indicator: Indicator, raw: Mapping[str, Any], pack: RulePack
+) -> tuple[RowValues, dict[str, list[str]]]:
+    """The typed ``raw`` values of one indicator, checked against its target and the pack's bands."""
+    return parse_row(
+        raw,
+        qualitative=indicator.comparator == "QUALITATIVE",
+        unit=indicator.target_unit,
+        target_max=_target_max(indicator),
+        bands=_bands(pack),
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def lamp_for(
+    indicator: Indicator,
+    values: RowValues | IndicatorActual | None,
+    month: int,
+    pack: RulePack,
+    computed_value: Decimal | None = None,
+) -> IndicatorLamp:
+    """The monitoring lamp of one indicator from the entered values (SPEC §5, via the evaluation rule)."""
+    actual = computed_value if indicator.computed_metric else (values.actual if values else None)
+    if indicator.computed_metric and actual is None:
+        return IndicatorLamp(
+            "n/a" if indicator.computed_metric == "结转结余率" and month < 12 else "missing",
+            None,
+            None,
+            "由财务数据计算",
+        )
+    qualitative = indicator.comparator == "QUALITATIVE"
+    if not qualitative and indicator.target_low is None:
+        return IndicatorLamp("n/a", None, None, "指标值无数字")
+    return monitor_indicator(
+        mode=Mode(indicator.effective_mode),
+        comparator=indicator.comparator,
+        low=indicator.target_low,
+        high=indicator.target_high,
+        actual=actual,
+        grade=values.grade if values else None,
+        forecast=values.forecast if values and not indicator.computed_metric else None,
+        forecast_grade=values.forecast_grade if values else None,
+        likelihood=values.likelihood if values else None,
+        month=month,
+        thresholds=pack.thresholds,
+    )
+
+
+def _computed_values(
+    department: Department, unit: Unit | None, year: int, month: int, indicators: list[Indicator]
+) -> dict[str, Decimal | None]:
+    """SPEC §7 metrics (as percent) for the 部门整体 indicators computed from money, never typed."""
+    if unit is not None or not any(i.computed_metric for i in indicators):
+        return {}
+    totals = money.department_money_through(db.session.connection(), year, month, department.id)
+    metrics = rules.department_metrics(totals, month)
+    return {name: (value * 100 if value is not None else None) for name, value in metrics.items()}
+
+
+def get_report(
+    user: User, unit_code: str | None, year: int, month: int, *, department_code: str | None = None
+) -> ReportData:
+    """The report of a unit (or, with ``unit_code=None``, of a department as a whole) for a month,
+    with every indicator's values, last month's values and lamp. Foreign scopes raise NotFound."""
+    check_period(year, month)
+    department, unit = access.require_report_scope(user, unit_code, department_code)
+    indicators = report_indicators(department, unit, year)
+    report = find_report(department, unit, year, month)
+    previous = find_report(department, unit, year, month - 1) if month > 1 else None
+    current = {a.indicator_id: a for a in report.actuals} if report else {}
+    before = {a.indicator_id: a for a in previous.actuals} if previous else {}
+    computed = _computed_values(department, unit, year, month, indicators)
+    pack = current_rule_pack()
+    rows = []
+    for indicator in indicators:
+        value = computed.get(indicator.computed_metric) if indicator.computed_metric else None
+        rows.append(
+            ReportRow(
+                indicator,
+                current.get(indicator.id),
+                before.get(indicator.id),
+                lamp_for(indicator, current.get(indicator.id), month, pack, value),
+                value,
+            )
+        )
+    unit_id = unit.id if unit else None
+    return ReportData(
+        department=department,
+        unit=unit,
+        year=year,
+        month=month,
+        report=report,
+        rows=rows,
+        deadline=deadline_for(year, month),
+        can_write=access.can_write_report(user, department.id, unit_id),
+        can_review=access.can_review_report(user, department.id, unit_id),
+        can_unlock=access.can_unlock_report(user),
+    )
+
+
+def preview_lamp(
+    user: User,
+    unit_code: str | None,
+    year: int,
+    month: int,
+    indicator_id: int,
+    raw: Mapping[str, Any],
+    *,
+    department_code: str | None = None,
+) -> tuple[IndicatorLamp | None, dict[str, list[str]]]:
+    """The lamp the typed ``raw`` values would give, for the form's live lamps; nothing is stored."""
+    check_period(year, month)
+    department, unit = access.require_report_scope(user, unit_code, department_code)
+    indicator = next((i for i in report_indicators(department, unit, year) if i.id == indicator_id), None)
+    if indicator is None:
+        raise NotFound(f"indicator {indicator_id}")
+    values, errors = parse_values(indicator, raw, current_rule_pack())
+    if errors:
+        return None, errors
+    return lamp_for(indicator, values, month, current_rule_pack()), {}
+
+
+def typed_lamps(data: ReportData, typed: Mapping[int, Mapping[str, Any]]) -> dict[int, IndicatorLamp]:
+    """Lamps from values typed but not saved (a form shown again after an error)."""
+    pack = current_rule_pack()
+    lamps = {}
+    for row in data.rows:
+        raw = typed.get(row.indicator.id)
+        if raw is None or row.indicator.computed_metric:
+            continue
+        values, errors = parse_values(row.indicator, raw, pack)
+        if not errors:
+            lamps[row.indicator.id] = lamp_for(row.indicator, values, data.month, pack)
+    return lamps

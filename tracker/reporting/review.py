@@ -1,0 +1,110 @@
+"""Review of a monthly report (SPEC §4): 审核通过 approve, 退回 return with a reason, 解锁 unlock
+(finance only). Which status each action needs is the table of :mod:`tracker.reporting.transitions`.
+
+Every action checks access through :mod:`tracker.auth.access`, owns the transaction and writes the
+audit log.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from tracker.auth import access
+from tracker.auth.models import User
+from tracker.budget.models import Department, Unit
+from tracker.core.errors import ValidationFailed
+from tracker.reporting.models import MonthlyReport
+from tracker.reporting.reading import scope_key
+from tracker.reporting.transitions import next_status
+from tracker.reporting.writing import apply_transition, commit_report, load_for_write, refused_transition
+from tracker.types import utcnow
+
+__all__ = ["approve_report", "return_report", "unlock_report"]
+
+
+def _load_for_review(
+    user: User,
+    unit_code: str | None,
+    year: int,
+    month: int,
+    department_code: str | None,
+    version: int | None,
+    action: str,
+) -> tuple[Department, Unit | None, MonthlyReport]:
+    """The report an ``action`` of review applies to, when the user may take it and its status allows it."""
+    department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
+    allowed = (
+        access.can_unlock_report(user)
+        if action == "unlock"
+        else access.can_review_report(user, department.id, unit.id if unit else None)
+    )
+    if not allowed:
+        raise access.refuse(user, f"{action} report {scope_key(department, unit)}")
+    if report is None or next_status(report.status, action) is None:
+        raise refused_transition(report)
+    return department, unit, report
+
+
+def approve_report(
+    user: User,
+    unit_code: str | None,
+    year: int,
+    month: int,
+    version: int | None,
+    *,
+    department_code: str | None = None,
+) -> MonthlyReport:
+    """审核通过: a submitted report becomes approved, and its month is locked."""
+    department, unit, report = _load_for_review(
+        user, unit_code, year, month, department_code, version, "approve"
+    )
+    apply_transition(user, report, "approve", department, unit)
+    report.approved_at = utcnow()
+    report.approved_by_id = user.id
+    commit_report(report)
+    return report
+
+
+def return_report(
+    user: User,
+    unit_code: str | None,
+    year: int,
+    month: int,
+    version: int | None,
+    reason: str,
+    *,
+    department_code: str | None = None,
+) -> MonthlyReport:
+    """退回: a submitted report goes back to draft with the reviewer's reason (shown to the reporter)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [gettext("请填写退回原因")]})
+    if len(reason) > 2000:
+        raise ValidationFailed({"reason": [gettext("退回原因最多 2000 个字")]})
+    department, unit, report = _load_for_review(
+        user, unit_code, year, month, department_code, version, "return"
+    )
+    apply_transition(user, report, "return", department, unit, reason=reason)
+    report.return_reason = reason
+    commit_report(report)
+    return report
+
+
+def unlock_report(
+    user: User,
+    unit_code: str | None,
+    year: int,
+    month: int,
+    version: int | None,
+    *,
+    department_code: str | None = None,
+) -> MonthlyReport:
+    """解锁 (finance only): an approved report goes back to draft so it can be corrected."""
+    department, unit, report = _load_for_review(
+        user, unit_code, year, month, department_code, version, "unlock"
+    )
+    apply_transition(user, report, "unlock", department, unit)
+    report.approved_at = None
+    report.approved_by_id = None
+    commit_report(report)
+    return report

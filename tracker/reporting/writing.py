@@ -1,0 +1,332 @@
+"""Writing a monthly report of actuals: 保存草稿 and 提交 (SPEC §4), and the unit of work they share
+with review: loading for a write with its version check, status changes by the table of
+:mod:`tracker.reporting.transitions`, and the commit that turns a lost race into a :class:`Conflict`.
+
+Every action checks access through :mod:`tracker.auth.access`, owns the transaction and writes the
+audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.auth import access
+from tracker.auth.models import User
+from tracker.budget.models import Department, Unit
+from tracker.core import audit
+from tracker.core.errors import Conflict, InvalidState, ValidationFailed
+from tracker.core.settings import current_rule_pack
+from tracker.extensions import db
+from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
+from tracker.reporting.reading import (
+    ReportData,
+    check_period,
+    find_report,
+    get_report,
+    parse_values,
+    report_indicators,
+    scope_key,
+)
+from tracker.reporting.transitions import STATUS_LABELS, next_status
+from tracker.reporting.values import ROW_FIELDS, RowValues
+from tracker.rules import needs_deviation_cause
+from tracker.targets.models import Indicator
+from tracker.types import utcnow
+
+__all__ = [
+    "save_report",
+    "submit_report",
+    "load_for_write",
+    "new_draft",
+    "audit_scope",
+    "apply_transition",
+    "commit_report",
+    "refused_transition",
+]
+
+log = logging.getLogger("tracker.reporting")
+
+#: A typed field → the stored columns it may change (qualitative ``actual`` is a grade).
+_FIELD_COLUMNS = {
+    "actual": ("actual", "grade"),
+    "forecast": ("forecast", "forecast_grade"),
+    "grade_percent": ("grade_percent",),
+    "likelihood": ("likelihood",),
+    "deviation_category": ("deviation_category",),
+    "deviation_cause": ("deviation_cause",),
+    "corrective_measure": ("corrective_measure",),
+}
+
+
+def new_draft(department: Department, unit: Unit | None, year: int, month: int) -> MonthlyReport:
+    """A new 草稿 report of the scope and month, added to the session."""
+    report = MonthlyReport(
+        year=year,
+        month=month,
+        department_id=department.id,
+        unit_id=unit.id if unit else None,
+        scope_key=scope_key(department, unit),
+        status="draft",
+    )
+    db.session.add(report)
+    return report
+
+
+def load_for_write(
+    user: User, unit_code: str | None, year: int, month: int, department_code: str | None, version: int | None
+) -> tuple[Department, Unit | None, MonthlyReport | None]:
+    check_period(year, month)
+    department, unit = access.require_report_scope(user, unit_code, department_code)
+    report = find_report(department, unit, year, month)
+    if version is not None and version != (report.version if report else 0):
+        raise _conflict(report)
+    return department, unit, report
+
+
+def _conflict(report: MonthlyReport | None) -> Conflict:
+    if report is None:
+        return Conflict(None, None, 0)
+    who = db.session.get(User, report.updated_by_id) if report.updated_by_id else None
+    return Conflict(who.username if who else None, report.updated_at, report.version)
+
+
+def audit_scope(department: Department, unit: Unit | None, year: int, month: int) -> dict[str, Any]:
+    return {
+        "department_code": department.code,
+        "unit_code": unit.code if unit else None,
+        "year": year,
+        "month": month,
+    }
+
+
+def _apply_values(
+    user: User,
+    department: Department,
+    unit: Unit | None,
+    report: MonthlyReport | None,
+    year: int,
+    month: int,
+    values: Mapping[Any, Mapping[str, Any]],
+) -> MonthlyReport:
+    """Check every typed value, then write them all (or raise ValidationFailed and write nothing)."""
+    if not access.can_write_report(user, department.id, unit.id if unit else None):
+        raise access.refuse(user, f"write report {scope_key(department, unit)}")
+    if report is not None and next_status(report.status, "save") is None:
+        raise InvalidState(
+            gettext("已审核的报告已锁定，需财政局解锁后才能修改。")
+            if report.status == "approved"
+            else gettext("报告已提交，等待审核，不能修改。")
+        )
+    indicators = {i.id: i for i in report_indicators(department, unit, year)}
+    pack = current_rule_pack()
+    errors: dict[str, list[str]] = {}
+    parsed: dict[int, tuple[Indicator, RowValues, Mapping[str, Any]]] = {}
+    for key, raw in values.items():
+        try:
+            indicator = indicators[int(key)]
+        except (KeyError, ValueError, TypeError):
+            errors.setdefault("indicators", []).append(gettext("指标 %(key)s 不属于此报告", key=key))
+            continue
+        if indicator.computed_metric:
+            if any(str(v or "").strip() for f, v in raw.items() if f in ("actual", "forecast")):
+                errors[f"{indicator.id}.actual"] = [gettext("此指标由财务数据计算，不能填写")]
+            raw = {f: v for f, v in raw.items() if f not in ("actual", "forecast")}
+        row, row_errors = parse_values(indicator, raw, pack)
+        for name, messages in row_errors.items():
+            errors.setdefault(f"{indicator.id}.{name}", []).extend(messages)
+        parsed[indicator.id] = (indicator, row, raw)
+    if errors:
+        raise ValidationFailed(errors)
+
+    if report is None:
+        report = new_draft(department, unit, year, month)
+        audit.record(
+            "create",
+            "monthly_report",
+            user=user,
+            field="status",
+            new="draft",
+            **audit_scope(department, unit, year, month),
+        )
+    existing = {a.indicator_id: a for a in report.actuals}
+    for indicator, row, raw in parsed.values():
+        stored = existing.get(indicator.id)
+        if stored is None:
+            stored = IndicatorActual(indicator_id=indicator.id, computed=bool(indicator.computed_metric))
+            report.actuals.append(stored)
+        columns = {c for f in raw if f in ROW_FIELDS for c in _FIELD_COLUMNS[f]}
+        for column in ACTUAL_VALUE_FIELDS:
+            if column not in columns:
+                continue
+            old, new = getattr(stored, column), getattr(row, column)
+            if _same(old, new):
+                continue
+            setattr(stored, column, new)
+            audit.record(
+                "update",
+                "indicator_actual",
+                user=user,
+                entity_id=indicator.id,
+                field=f"{indicator.name}·{column}",
+                old=old,
+                new=new,
+                **audit_scope(department, unit, year, month),
+            )
+    report.updated_at = utcnow()
+    report.updated_by_id = user.id
+    return report
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, Decimal) and isinstance(new, Decimal):
+        return old == new
+    return old == new
+
+
+def commit_report(report: MonthlyReport) -> None:
+    """Commit the unit of work of an action on ``report``; a lost race raises :class:`Conflict`."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        current = db.session.scalar(
+            select(MonthlyReport).where(
+                MonthlyReport.scope_key == report.scope_key,
+                MonthlyReport.year == report.year,
+                MonthlyReport.month == report.month,
+            )
+        )
+        raise _conflict(current) from None
+    except IntegrityError:
+        # Someone created the same month's report between our read and our write.
+        db.session.rollback()
+        raise Conflict(None, None, 0) from None
+
+
+def save_report(
+    user: User,
+    unit_code: str | None,
+    year: int,
+    month: int,
+    values: Mapping[Any, Mapping[str, Any]],
+    version: int | None,
+    *,
+    department_code: str | None = None,
+) -> MonthlyReport:
+    """保存草稿: write the typed values of any indicators (``{indicator id: {field: value}}``, fields
+    of :data:`tracker.reporting.values.ROW_FIELDS`; a field absent is left as it is, ``""`` clears it).
+
+    ``version`` is the report version the user started from (0 for a new report): a stale one
+    raises :class:`Conflict`. Any bad value raises :class:`ValidationFailed` and nothing is written.
+    """
+    department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
+    report = _apply_values(user, department, unit, report, year, month, values)
+    commit_report(report)
+    return report
+
+
+def _completeness_errors(data: ReportData) -> dict[str, list[str]]:
+    """What stops a submission: missing actuals, and yellow/red lamps without cause and measure (SPEC §5)."""
+    errors: dict[str, list[str]] = {}
+    for row in data.rows:
+        stored = row.values
+        key = f"{row.indicator.id}."
+        typed = not row.indicator.computed_metric
+        if typed and (stored is None or (stored.grade if row.qualitative else stored.actual) is None):
+            errors[key + "actual"] = [
+                gettext("请选择完成情况") if row.qualitative else gettext("请填写实际完成值")
+            ]
+            continue
+        # A computed metric's lamp is the department's to explain like any other (SPEC §5).
+        if needs_deviation_cause(row.lamp.status):
+            cause: RowValues | IndicatorActual = stored or RowValues()
+            if not cause.deviation_category:
+                errors[key + "deviation_category"] = [gettext("黄灯/红灯指标须选择偏差原因类别")]
+            if not cause.deviation_cause:
+                errors[key + "deviation_cause"] = [gettext("黄灯/红灯指标须填写偏差原因说明")]
+            if not cause.corrective_measure:
+                errors[key + "corrective_measure"] = [gettext("黄灯/红灯指标须填写改进措施")]
+    return errors
+
+
+def submit_report(
+    user: User,
+    unit_code: str | None,
+    year: int,
+    month: int,
+    version: int | None,
+    values: Mapping[Any, Mapping[str, Any]] | None = None,
+    *,
+    department_code: str | None = None,
+) -> MonthlyReport:
+    """提交: optionally save ``values`` first, then submit when complete; all in one transaction."""
+    department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
+    report = _apply_values(user, department, unit, report, year, month, values or {})
+    db.session.flush()
+    data = get_report(user, unit_code, year, month, department_code=department_code)
+    errors = _completeness_errors(data)
+    if not data.rows:
+        errors["indicators"] = [gettext("此报告没有指标，无需提交")]
+    if errors:
+        db.session.rollback()
+        raise ValidationFailed(errors)
+    apply_transition(user, report, "submit", department, unit)
+    report.submitted_at = utcnow()
+    report.submitted_by_id = user.id
+    report.return_reason = None
+    commit_report(report)
+    log.info("report submitted: %s %s-%s by %s", report.scope_key, year, month, user.username)
+    return report
+
+
+def apply_transition(
+    user: User,
+    report: MonthlyReport,
+    action: str,
+    department: Department,
+    unit: Unit | None,
+    reason: str | None = None,
+) -> None:
+    """Move ``report`` by ``action`` as :data:`~tracker.reporting.transitions.TRANSITIONS` allows, with
+    its audit entries (and the reviewer's reason, for a return); any other move is :class:`InvalidState`."""
+    status = next_status(report.status, action)
+    if status is None:
+        raise refused_transition(report)
+    audit.record(
+        {"submitted": "submit", "approved": "approve"}.get(status, "status"),
+        "monthly_report",
+        user=user,
+        entity_id=report.id,
+        field="status",
+        old=report.status,
+        new=status,
+        **audit_scope(department, unit, report.year, report.month),
+    )
+    if reason:
+        audit.record(
+            "return",
+            "monthly_report",
+            user=user,
+            entity_id=report.id,
+            field="return_reason",
+            old=report.return_reason,
+            new=reason,
+            **audit_scope(department, unit, report.year, report.month),
+        )
+    report.status = status
+    report.updated_at = utcnow()
+    report.updated_by_id = user.id
+
+
+def refused_transition(report: MonthlyReport | None) -> InvalidState:
+    """The refusal of an action the report's current status does not allow."""
+    state = gettext(STATUS_LABELS.get(report.status, report.status)) if report else gettext("未填报")
+    return InvalidState(gettext("报告当前状态为“%(state)s”，不能执行此操作。", state=state))
