@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tracker.auth import access
+from tracker.auth.models import User
 from tracker.core import audit
 from tracker.core.errors import ValidationFailed
 from tracker.core.settings import current_rule_pack
@@ -43,7 +44,7 @@ def deadlines_for_year(year: int) -> dict[int, date]:
     return {month: stored.get(month) or default_deadline(year, month, due_day) for month in range(1, 13)}
 
 
-def set_deadline(user, year: int, month: int, due_date: date) -> None:
+def set_deadline(user: User, year: int, month: int, due_date: date) -> None:
     """Finance sets the due date of a month's reports (audited)."""
     if not access.can_set_deadlines(user):
         raise access.refuse(user, "set deadline")

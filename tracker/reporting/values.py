@@ -6,7 +6,7 @@ Every message is Chinese and names what is wrong, so the form can show it beside
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -126,7 +126,7 @@ def parse_row(
         if field not in ROW_FIELDS:
             errors.setdefault(field, []).append(_("不允许设置此字段"))
 
-    def attempt(field: str, parse) -> None:
+    def attempt(field: str, parse: Callable[[Any], object]) -> None:
         if field not in raw:
             return
         try:
