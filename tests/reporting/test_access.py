@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.conftest import login_as
+from tracker.auth import access
 from tracker.reporting import evidence, review, writing
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -214,8 +215,19 @@ def test_refused_access_is_logged(client, world, caplog):
     ],
 )
 def test_unit_pickers_offer_exactly_the_readable_units(world, role, units):
-    from tracker.auth import access
-
     offered = {u.id for u in access.readable_units(getattr(world, role))}
 
     assert offered == {getattr(world, name).id for name in units}
+
+
+IMPORT_ACTUALS = dict(zip(ROLES, (True, True, True, True, True, False, False), strict=True))
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_import_actuals(world, who):
+    user = world.users()[who]
+    assert access.can_import_actuals(user) is IMPORT_ACTUALS[who]
+    assert access.can_import_actuals(None)  # the command line
+    home = access.import_home_department(user)
+    expected = user.department if who in ("department", "foreign_department") else None
+    assert home is expected

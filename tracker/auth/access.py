@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from tracker.auth.models import User
 from tracker.budget.models import Department, Project, Unit
 from tracker.core.errors import Forbidden, NotFound
 from tracker.extensions import db
@@ -229,6 +230,20 @@ def can_set_deadlines(user) -> bool:
 def can_import(user) -> bool:
     """Upload targets or actuals files: a department's admin (rows are further limited to its units)."""
     return user is not None and getattr(user, "is_authenticated", False) and user.role == "department"
+
+
+def can_import_actuals(user: User | None) -> bool:
+    """Import monthly actuals: the command line (``None``), a reporter or a department's admin; each
+    row is further limited to the reports its user may write."""
+    return user is None or user.role in ("reporter", "department")
+
+
+def import_home_department(user: User | None) -> Department | None:
+    """The department an imported 部门整体 row without 部门编码 belongs to: a department admin's own
+    (anyone else names it, or the year has one department with its own indicators)."""
+    if user is not None and user.role == "department" and user.department:
+        return user.department
+    return None
 
 
 def can_read_audit(user) -> bool:

@@ -11,7 +11,14 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from tracker.auth.access import can_manage_department, can_write_unit_report, writable_projects
+from tracker.auth.access import (
+    can_import_actuals,
+    can_manage_department,
+    can_write_unit_report,
+    import_home_department,
+    writable_projects,
+)
+from tracker.auth.models import User
 from tracker.budget.models import Department, Project, Unit
 from tracker.core.audit import record_many
 from tracker.core.settings import current_rule_pack
@@ -42,7 +49,7 @@ class ActualsImporter:
     schema = ActualRowSchema
 
     def check(self, ctx: ImportContext) -> None:
-        if ctx.user is not None and ctx.user.role not in ("reporter", "department"):
+        if not can_import_actuals(ctx.user):
             ctx.error(0, "", "只有填报员和部门管理员可以导入实际完成值")
             return
         indicators = self._indicators(ctx)
@@ -130,8 +137,9 @@ class ActualsImporter:
     ) -> str | None:
         if values.get("department_code"):
             return values["department_code"]
-        if ctx.user is not None and ctx.user.role == "department" and ctx.user.department:
-            return ctx.user.department.code
+        home = import_home_department(ctx.user)
+        if home is not None:
+            return home.code
         candidates = departments_with_own.get(values["year"], set())
         if len(candidates) == 1:
             return next(iter(candidates))
@@ -139,7 +147,7 @@ class ActualsImporter:
         return None
 
     @staticmethod
-    def _may_write(user: Any, indicator: dict[str, Any]) -> bool:
+    def _may_write(user: User | None, indicator: dict[str, Any]) -> bool:
         if user is None:
             return True
         if indicator["unit_id"] is None:
