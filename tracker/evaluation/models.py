@@ -13,11 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tracker.extensions import Model
 from tracker.types import Money, Quantity, Timestamp
 
+# The kinds' names are not in __all__: tracker.models star-imports every model module.
 __all__ = ["EvaluationRun", "ProjectResult", "IndicatorResult", "ReviewerOverride", "RUN_KINDS"]
 
 #: monitoring: 绩效运行监控 of one month · self_assessment: 绩效自评 of one year ·
 #: metrics: the daily SPEC §7 execution-rate metrics of the current month.
-RUN_KINDS = ("monitoring", "self_assessment", "metrics")
+MONITORING, SELF_ASSESSMENT, METRICS = "monitoring", "self_assessment", "metrics"
+RUN_KINDS = (MONITORING, SELF_ASSESSMENT, METRICS)
 
 
 class EvaluationRun(Model):

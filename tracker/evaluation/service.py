@@ -28,7 +28,11 @@ from tracker.evaluation import engine
 from tracker.evaluation import parallel as _parallel
 from tracker.evaluation.bulk import bulk_insert, collector_paused, copy_from_text, copy_text
 from tracker.evaluation.documents import monitoring_document, self_assessment_document
+from tracker.evaluation.inputs import DepartmentRow, Inputs, load_inputs
 from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, ReviewerOverride
+from tracker.evaluation.monitoring import evaluate_monitoring
+from tracker.evaluation.results import DepartmentResult
+from tracker.evaluation.self_assessment import evaluate_self_assessment
 from tracker.extensions import db
 from tracker.rules.grammar import Comparator
 from tracker.rules.packs import RulePack
@@ -84,7 +88,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _one_department(conn: Connection, year: int, department_code: str | None) -> Any:
+def _one_department(conn: Connection, year: int, department_code: str | None) -> DepartmentRow:
     departments = engine.departments_for(conn, year, [department_code] if department_code else None)
     if not departments:
         raise LookupError(f"{year} 年没有部门 {department_code or ''} 的绩效指标")
@@ -114,7 +118,7 @@ def _delete_runs(conn: Connection, kind: str, year: int, month: int, department_
 
 
 def _run_row(
-    kind: str, year: int, month: int, pack: RulePack, result: engine.DepartmentResult, now: datetime
+    kind: str, year: int, month: int, pack: RulePack, result: DepartmentResult, now: datetime
 ) -> dict[str, Any]:
     """The ``evaluation_run`` row of a department's result set."""
     return {
@@ -130,7 +134,7 @@ def _run_row(
 
 
 def _result_rows(
-    results: list[engine.DepartmentResult], run_ids: list[int]
+    results: list[DepartmentResult], run_ids: list[int]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every project and indicator row of ``results``, each stamped with its department's run id."""
     projects: list[dict[str, Any]] = []
@@ -146,7 +150,7 @@ def _result_rows(
 
 
 def _store(
-    conn: Connection, kind: str, year: int, month: int, results: list[engine.DepartmentResult], pack: RulePack
+    conn: Connection, kind: str, year: int, month: int, results: list[DepartmentResult], pack: RulePack
 ) -> RunSummary:
     """Replace the result sets of these departments for (kind, year, month)."""
     _delete_runs(conn, kind, year, month, [r.department.id for r in results])
@@ -166,7 +170,9 @@ def _store(
     return RunSummary(len(results), len(projects), len(indicators))
 
 
-def _run_dict(department: Any, kind: str, year: int, month: int, pack: RulePack, summary: dict) -> dict:
+def _run_dict(
+    department: DepartmentRow, kind: str, year: int, month: int, pack: RulePack, summary: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "kind": kind,
         "year": year,
@@ -179,30 +185,30 @@ def _run_dict(department: Any, kind: str, year: int, month: int, pack: RulePack,
     }
 
 
-def _load(conn: Connection, kind: str, year: int, month: int, departments: Sequence[Any]) -> engine.Inputs:
+def _load(conn: Connection, kind: str, year: int, month: int, departments: Sequence[DepartmentRow]) -> Inputs:
     if kind == SELF_ASSESSMENT:
-        return engine.load_inputs(conn, year, 12, list(departments), with_overrides=True)
-    return engine.load_inputs(conn, year, month, list(departments))
+        return load_inputs(conn, year, 12, list(departments), with_overrides=True)
+    return load_inputs(conn, year, month, list(departments))
 
 
-def _compute(kind: str, inputs: engine.Inputs, pack: RulePack) -> list[engine.DepartmentResult]:
+def _compute(kind: str, inputs: Inputs, pack: RulePack) -> list[DepartmentResult]:
     if kind == SELF_ASSESSMENT:
-        return list(engine.evaluate_self_assessment(inputs, pack))
+        return list(evaluate_self_assessment(inputs, pack))
     if kind == METRICS:
-        return [_metrics_only(r) for r in engine.evaluate_monitoring(inputs, pack)]
-    return list(engine.evaluate_monitoring(inputs, pack))
+        return [_metrics_only(r) for r in evaluate_monitoring(inputs, pack)]
+    return list(evaluate_monitoring(inputs, pack))
 
 
 def _evaluate(
-    conn: Connection, kind: str, year: int, month: int, departments: Sequence[Any], pack: RulePack
-) -> list[engine.DepartmentResult]:
+    conn: Connection, kind: str, year: int, month: int, departments: Sequence[DepartmentRow], pack: RulePack
+) -> list[DepartmentResult]:
     return _compute(kind, _load(conn, kind, year, month, departments), pack)
 
 
 def evaluate_unstored(
-    kind: str, year: int, month: int, departments: Sequence[Any]
-) -> list[engine.DepartmentResult]:
-    """Evaluate ``departments`` (rows of :func:`engine.departments_for`) in memory, storing nothing:
+    kind: str, year: int, month: int, departments: Sequence[DepartmentRow]
+) -> list[DepartmentResult]:
+    """Evaluate ``departments`` (rows of :func:`~tracker.evaluation.inputs.departments_for`) in memory, storing nothing:
     what a page shows for a period no job has evaluated yet."""
     if not departments:
         return []
@@ -211,8 +217,8 @@ def evaluate_unstored(
     return _evaluate(db.session.connection(), kind, year, month, departments, current_rule_pack())
 
 
-def _metrics_only(result: engine.DepartmentResult) -> engine.DepartmentResult:
-    return engine.DepartmentResult(
+def _metrics_only(result: DepartmentResult) -> DepartmentResult:
+    return DepartmentResult(
         result.department,
         [],
         [],
@@ -328,7 +334,7 @@ def _copy_texts(
     year: int,
     month: int,
     pack: RulePack,
-    results: list[engine.DepartmentResult],
+    results: list[DepartmentResult],
     run_ids: list[int],
 ) -> tuple[RunSummary, list[tuple[str, list[str], str]]]:
     """A chunk's result sets as ``COPY`` text (PostgreSQL), with the run ids given."""
@@ -348,24 +354,24 @@ def _copy_texts(
 
 
 def _evaluate_in_children(
-    conn: Connection, kind: str, year: int, month: int, parts: list[Sequence[Any]], pack: RulePack
+    conn: Connection, kind: str, year: int, month: int, parts: list[Sequence[DepartmentRow]], pack: RulePack
 ) -> RunSummary:
     """:func:`evaluate_all` with each chunk computed in a forked child (tracker.evaluation.parallel).
     On PostgreSQL the child also makes the ``COPY`` text, with run ids drawn here beforehand."""
     copy = conn.dialect.name == "postgresql"
     total = RunSummary(0, 0, 0)
 
-    def load(part: Sequence[Any]) -> tuple[engine.Inputs, list[int] | None]:
+    def load(part: Sequence[DepartmentRow]) -> tuple[Inputs, list[int] | None]:
         return _load(conn, kind, year, month, part), (_new_run_ids(conn, len(part)) if copy else None)
 
-    def compute(loaded: tuple[engine.Inputs, list[int] | None]) -> Any:
+    def compute(loaded: tuple[Inputs, list[int] | None]) -> Any:
         inputs, run_ids = loaded
         results = _compute(kind, inputs, pack)
         if run_ids is None:
             return results
         return _copy_texts(kind, year, month, pack, results, run_ids)
 
-    def consume(part: Sequence[Any], computed: Any) -> None:
+    def consume(part: Sequence[DepartmentRow], computed: Any) -> None:
         nonlocal total
         if not copy:
             total = total + _store(conn, kind, year, month, computed, pack)
