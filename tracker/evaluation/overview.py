@@ -15,13 +15,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Subquery, case, func, select
 
 from tracker import rules
 from tracker.budget import money
 from tracker.budget.models import Project, SpendingEntry
-from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult
-from tracker.evaluation.service import MONITORING, SELF_ASSESSMENT, evaluate_unstored
+from tracker.evaluation.models import (
+    MONITORING,
+    SELF_ASSESSMENT,
+    EvaluationRun,
+    IndicatorResult,
+    ProjectResult,
+)
+from tracker.evaluation.service import evaluate_unstored
 from tracker.extensions import db
 from tracker.types import as_quantity
 
@@ -43,7 +49,7 @@ class MonitoringOverview:
     not_evaluated: list[Any] = field(default_factory=list)
 
 
-def _stored_runs(kind: str, year: int, month: int, departments: Sequence[Any]):  # type: ignore[no-untyped-def]
+def _stored_runs(kind: str, year: int, month: int, departments: Sequence[Any]) -> Subquery:
     return (
         select(EvaluationRun.id, EvaluationRun.department_id)
         .where(

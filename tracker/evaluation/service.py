@@ -1,6 +1,7 @@
-"""Evaluation services: run monitoring / self-assessment for one department or all of them, store
-the result sets (replacing earlier ones in the same transaction), read stored results back, and
-the reviewer's overrides of a self-assessment.
+"""Evaluation services: run monitoring / self-assessment for one department or all of them, and
+store the result sets (replacing earlier ones in the same transaction). Stored results are read
+back in :mod:`tracker.evaluation.stored`, the reviewer's overrides set in
+:mod:`tracker.evaluation.overrides`; both are re-exported here for the callers outside the package.
 
 Callers (commands, scheduled jobs, pages, API) use these functions; with ``commit=False`` the
 caller owns the transaction (the scheduler commits only when a whole job succeeded).
@@ -9,34 +10,50 @@ caller owns the transaction (the scheduler commits only when a whole job succeed
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
 from flask import current_app
-from flask_babel import gettext
-from sqlalchemy import Connection, Table, delete, insert, select, text
+from sqlalchemy import Connection, Table, insert
 
 from tracker import rules
 from tracker.auth import access
 from tracker.budget import money
-from tracker.budget.models import Department
-from tracker.core import audit
 from tracker.core.settings import current_rule_pack
 from tracker.evaluation import engine
 from tracker.evaluation import parallel as _parallel
-from tracker.evaluation.bulk import bulk_insert, collector_paused, copy_from_text, copy_text
+from tracker.evaluation.bulk import bulk_insert, collector_paused, copy_from_text
 from tracker.evaluation.documents import monitoring_document, self_assessment_document
-from tracker.evaluation.inputs import DepartmentRow, Inputs, load_inputs
-from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, ReviewerOverride
+from tracker.evaluation.inputs import DepartmentRow, Inputs, departments_for, load_inputs
+from tracker.evaluation.models import (
+    METRICS,
+    MONITORING,
+    SELF_ASSESSMENT,
+    EvaluationRun,
+    IndicatorResult,
+    ProjectResult,
+)
 from tracker.evaluation.monitoring import evaluate_monitoring
+from tracker.evaluation.overrides import OverrideRejected, override_for, set_override
+from tracker.evaluation.result_sets import (
+    RunSummary,
+    copy_texts,
+    delete_runs,
+    new_run_ids,
+    result_rows,
+    run_row,
+)
 from tracker.evaluation.results import DepartmentResult
 from tracker.evaluation.self_assessment import evaluate_self_assessment
+from tracker.evaluation.stored import (
+    can_run,
+    readable_departments,
+    require_readable,
+    stored_monitoring,
+    stored_self_assessment,
+)
 from tracker.extensions import db
-from tracker.rules.grammar import Comparator
 from tracker.rules.packs import RulePack
-from tracker.targets.models import Indicator
 from tracker.types import utcnow
 
 __all__ = [
@@ -44,19 +61,26 @@ __all__ = [
     "SELF_ASSESSMENT",
     "METRICS",
     "AmbiguousDepartment",
+    "OverrideRejected",
     "RunSummary",
+    "can_run",
     "current_rule_pack",
+    "department_metrics",
+    "evaluate_all",
+    "evaluate_unstored",
+    "override_for",
+    "readable_departments",
+    "refresh_metrics",
+    "rerun",
     "run_monitoring",
     "run_self_assessment",
-    "evaluate_all",
-    "refresh_metrics",
+    "set_override",
     "stored_monitoring",
     "stored_self_assessment",
-    "department_metrics",
-    "set_override",
+    "view_monitoring",
+    "view_self_assessment",
 ]
 
-MONITORING, SELF_ASSESSMENT, METRICS = "monitoring", "self_assessment", "metrics"
 #: Departments per bulk read: bounds memory at province scale (≈ 200 × 200 indicators).
 CHUNK = 200
 
@@ -65,31 +89,13 @@ class AmbiguousDepartment(ValueError):
     """The year has several departments and none was named (SPEC §9: ``--department``)."""
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    departments: int
-    projects: int
-    indicators: int
-
-    @property
-    def rows(self) -> int:
-        return self.departments + self.projects + self.indicators
-
-    def __add__(self, other: RunSummary) -> RunSummary:
-        return RunSummary(
-            self.departments + other.departments,
-            self.projects + other.projects,
-            self.indicators + other.indicators,
-        )
-
-
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
 def _one_department(conn: Connection, year: int, department_code: str | None) -> DepartmentRow:
-    departments = engine.departments_for(conn, year, [department_code] if department_code else None)
+    departments = departments_for(conn, year, [department_code] if department_code else None)
     if not departments:
         raise LookupError(f"{year} 年没有部门 {department_code or ''} 的绩效指标")
     if len(departments) > 1:
@@ -101,59 +107,11 @@ def _period_month(kind: str, month: int | None) -> int:
     return 0 if kind == SELF_ASSESSMENT else int(month or 0)
 
 
-def _delete_runs(conn: Connection, kind: str, year: int, month: int, department_ids: list[int]) -> None:
-    """Delete these departments' result sets for (kind, year, month): their rows by run id in bulk
-    (result rows have no foreign key to cascade through), then the runs."""
-    old = select(EvaluationRun.id).where(
-        EvaluationRun.kind == kind,
-        EvaluationRun.year == year,
-        EvaluationRun.month == month,
-        EvaluationRun.department_id.in_(department_ids),
-    )
-    old_ids = list(conn.scalars(old))
-    if old_ids:
-        conn.execute(delete(IndicatorResult).where(IndicatorResult.run_id.in_(old_ids)))
-        conn.execute(delete(ProjectResult).where(ProjectResult.run_id.in_(old_ids)))
-        conn.execute(delete(EvaluationRun).where(EvaluationRun.id.in_(old_ids)))
-
-
-def _run_row(
-    kind: str, year: int, month: int, pack: RulePack, result: DepartmentResult, now: datetime
-) -> dict[str, Any]:
-    """The ``evaluation_run`` row of a department's result set."""
-    return {
-        "kind": kind,
-        "department_id": result.department.id,
-        "year": year,
-        "month": month,
-        "rule_pack": pack.name,
-        "rule_version": pack.version,
-        "created_at": now,
-        "summary": result.summary,
-    }
-
-
-def _result_rows(
-    results: list[DepartmentResult], run_ids: list[int]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every project and indicator row of ``results``, each stamped with its department's run id."""
-    projects: list[dict[str, Any]] = []
-    indicators: list[dict[str, Any]] = []
-    for result, run_id in zip(results, run_ids, strict=True):
-        for row in result.projects:
-            row["run_id"] = run_id
-        for row in result.indicators:
-            row["run_id"] = run_id
-        projects += result.projects
-        indicators += result.indicators
-    return projects, indicators
-
-
 def _store(
     conn: Connection, kind: str, year: int, month: int, results: list[DepartmentResult], pack: RulePack
 ) -> RunSummary:
     """Replace the result sets of these departments for (kind, year, month)."""
-    _delete_runs(conn, kind, year, month, [r.department.id for r in results])
+    delete_runs(conn, kind, year, month, [r.department.id for r in results])
     if not results:
         return RunSummary(0, 0, 0)
     now = utcnow()
@@ -161,10 +119,10 @@ def _store(
         insert(EvaluationRun).returning(
             EvaluationRun.id, EvaluationRun.department_id, sort_by_parameter_order=True
         ),
-        [_run_row(kind, year, month, pack, r, now) for r in results],
+        [run_row(kind, year, month, pack, r, now) for r in results],
     )
     run_ids = {row.department_id: row.id for row in created}
-    projects, indicators = _result_rows(results, [run_ids[r.department.id] for r in results])
+    projects, indicators = result_rows(results, [run_ids[r.department.id] for r in results])
     bulk_insert(conn, cast(Table, ProjectResult.__table__), projects)
     bulk_insert(conn, cast(Table, IndicatorResult.__table__), indicators)
     return RunSummary(len(results), len(projects), len(indicators))
@@ -306,6 +264,7 @@ def _evaluate_and_store(
 ) -> RunSummary:
     """The chunks of :func:`evaluate_all`, in forked children or here; the caller commits."""
     conn = db.session.connection()
+    # Through the engine module, where tests replace it.
     departments = engine.departments_for(conn, year, department_codes)
     parts = list(_chunks(departments, chunk))
     if parallel is None:
@@ -324,35 +283,6 @@ def _evaluate_and_store(
     return total
 
 
-def _new_run_ids(conn: Connection, count: int) -> list[int]:
-    sequence = "pg_get_serial_sequence('evaluation_run', 'id')"
-    return list(conn.scalars(text(f"SELECT nextval({sequence}) FROM generate_series(1, :n)"), {"n": count}))
-
-
-def _copy_texts(
-    kind: str,
-    year: int,
-    month: int,
-    pack: RulePack,
-    results: list[DepartmentResult],
-    run_ids: list[int],
-) -> tuple[RunSummary, list[tuple[str, list[str], str]]]:
-    """A chunk's result sets as ``COPY`` text (PostgreSQL), with the run ids given."""
-    now = utcnow()
-    runs = [
-        {"id": run_id, **_run_row(kind, year, month, pack, r, now)}
-        for r, run_id in zip(results, run_ids, strict=True)
-    ]
-    projects, indicators = _result_rows(results, run_ids)
-    texts = []
-    for model, rows in ((EvaluationRun, runs), (ProjectResult, projects), (IndicatorResult, indicators)):
-        table = cast(Table, model.__table__)
-        if rows:
-            names = [c.name for c in table.c if c.name in rows[0]]
-            texts.append((table.name, names, copy_text(table, rows, names)))
-    return RunSummary(len(runs), len(projects), len(indicators)), texts
-
-
 def _evaluate_in_children(
     conn: Connection, kind: str, year: int, month: int, parts: list[Sequence[DepartmentRow]], pack: RulePack
 ) -> RunSummary:
@@ -362,14 +292,14 @@ def _evaluate_in_children(
     total = RunSummary(0, 0, 0)
 
     def load(part: Sequence[DepartmentRow]) -> tuple[Inputs, list[int] | None]:
-        return _load(conn, kind, year, month, part), (_new_run_ids(conn, len(part)) if copy else None)
+        return _load(conn, kind, year, month, part), (new_run_ids(conn, len(part)) if copy else None)
 
     def compute(loaded: tuple[Inputs, list[int] | None]) -> Any:
         inputs, run_ids = loaded
         results = _compute(kind, inputs, pack)
         if run_ids is None:
             return results
-        return _copy_texts(kind, year, month, pack, results, run_ids)
+        return copy_texts(kind, year, month, pack, results, run_ids)
 
     def consume(part: Sequence[DepartmentRow], computed: Any) -> None:
         nonlocal total
@@ -377,7 +307,7 @@ def _evaluate_in_children(
             total = total + _store(conn, kind, year, month, computed, pack)
             return
         done, texts = computed
-        _delete_runs(conn, kind, year, month, [d.id for d in part])
+        delete_runs(conn, kind, year, month, [d.id for d in part])
         tables = db.metadata.tables
         for name, names, data in texts:
             copy_from_text(conn, tables[name], names, data)
@@ -394,60 +324,6 @@ def refresh_metrics(
     return evaluate_all(METRICS, year, month, department_codes=department_codes, commit=commit)
 
 
-def _stored(kind: str, year: int, month: int, department_code: str) -> dict | None:
-    conn = db.session.connection()
-    row = db.session.execute(
-        select(EvaluationRun, Department.code, Department.name)
-        .join(Department, Department.id == EvaluationRun.department_id)
-        .where(
-            EvaluationRun.kind == kind,
-            EvaluationRun.year == year,
-            EvaluationRun.month == month,
-            Department.code == department_code,
-        )
-    ).first()
-    if row is None:
-        return None
-    run_row: EvaluationRun = row[0]
-    run = {
-        "kind": kind,
-        "year": year,
-        "month": month,
-        "department_code": row.code,
-        "department_name": row.name,
-        "rule_pack": run_row.rule_pack,
-        "rule_version": run_row.rule_version,
-        "summary": run_row.summary,
-        "created_at": run_row.created_at,
-    }
-    project_columns = [c for c in ProjectResult.__table__.c if c.name not in ("id", "run_id")]
-    indicator_columns = [c for c in IndicatorResult.__table__.c if c.name not in ("id", "run_id")]
-    projects = [
-        dict(r._mapping)
-        for r in conn.execute(
-            select(*project_columns).where(ProjectResult.run_id == run_row.id).order_by(ProjectResult.id)
-        )
-    ]
-    indicators = [
-        dict(r._mapping)
-        for r in conn.execute(select(*indicator_columns).where(IndicatorResult.run_id == run_row.id))
-    ]
-    build = self_assessment_document if kind == SELF_ASSESSMENT else monitoring_document
-    document = build(run, projects, indicators)
-    document["evaluated_at"] = run_row.created_at.isoformat() if run_row.created_at else None
-    return document
-
-
-def stored_monitoring(year: int, month: int, department_code: str) -> dict | None:
-    """The stored monitoring document of a department and month, or None if never run."""
-    return _stored(MONITORING, year, month, department_code)
-
-
-def stored_self_assessment(year: int, department_code: str) -> dict | None:
-    """The stored self-assessment document of a department and year, or None if never run."""
-    return _stored(SELF_ASSESSMENT, year, 0, department_code)
-
-
 def department_metrics(year: int, month: int, department_code: str) -> dict[str, Decimal | None]:
     """SPEC §7 metrics of a department as of ``month``, as fractions (0.612 = 61.2 %); 结转结余率 is
     None before December, a metric without its budget line is None."""
@@ -456,123 +332,33 @@ def department_metrics(year: int, month: int, department_code: str) -> dict[str,
     return rules.department_metrics(money.department_money_through(conn, year, month, department.id), month)
 
 
-class OverrideRejected(ValueError):
-    """A reviewer's override outside the rules (e.g. a percent outside the grade's band)."""
-
-
-def set_override(
-    user,
-    indicator_id: int,
-    *,
-    qualitative_percent: Decimal | None,
-    overachieved: bool | None,
-    note: str | None,
-    grade: str | None = None,
-) -> ReviewerOverride:
-    """审核意见 on one indicator's self-assessment (SPEC §6). ``grade`` is the indicator's reported
-    grade, against whose band ``qualitative_percent`` is checked. Department admins of the
-    indicator's department and finance may set it; takes effect at the next evaluation run."""
-    indicator = db.session.get(Indicator, indicator_id)
-    if indicator is None or not access.can_read_department(user, indicator.department_id):
-        raise access.NotFound(f"indicator {indicator_id}")
-    if not (access.can_manage_department(user, indicator.department_id) or access.is_finance(user)):
-        raise access.Forbidden("review self-assessment")
-    if qualitative_percent is not None:
-        if indicator.comparator != Comparator.QUALITATIVE:
-            raise OverrideRejected(gettext("只有定性指标可以设定档内百分比"))
-        band = current_rule_pack().band(grade) if grade else None
-        if band is None or not band.contains(qualitative_percent):
-            raise OverrideRejected(gettext("百分比必须在该等级的档次之内"))
-    override = db.session.scalar(
-        select(ReviewerOverride).where(ReviewerOverride.indicator_id == indicator_id)
-    )
-    if override is None:
-        override = ReviewerOverride(indicator_id=indicator_id)
-        db.session.add(override)
-    changes = {
-        "qualitative_percent": qualitative_percent,
-        "overachieved": overachieved,
-        "note": (note or "").strip() or None,
-    }
-    department = db.session.get(Department, indicator.department_id)
-    for name, new in changes.items():
-        old = getattr(override, name)
-        if old != new:
-            audit.record(
-                "review",
-                "reviewer_override",
-                user=user,
-                entity_id=indicator_id,
-                field=name,
-                old=old,
-                new=new,
-                department_code=department.code if department else None,
-                year=indicator.year,
-            )
-        setattr(override, name, new)
-    override.user_id = getattr(user, "id", None)
-    override.updated_at = utcnow()
-    db.session.commit()
-    return override
-
-
 # ---------------------------------------------------------------- pages (access checked here)
 
 
-def readable_departments(user, year: int) -> list[Any]:
-    """(id, code, name) of the departments of ``year`` whose 部门整体 results ``user`` may read."""
-    if user is None or getattr(user, "role", None) == "reporter":
-        return []
-    visible = access.visible_department_ids(user)
-    departments = engine.departments_for(db.session.connection(), year)
-    return [d for d in departments if visible is None or d.id in visible]
-
-
-def _require_readable(user, department_code: str) -> Department:
-    if getattr(user, "role", None) == "reporter":
-        raise access.Forbidden("evaluation results")
-    department = access.require_department(user, department_code)
-    if not access.can_read_department_whole(user, department.id):
-        raise access.NotFound(department_code)
-    return department
-
-
-def can_run(user, department: Department) -> bool:
-    """Run an evaluation or review a self-assessment: the department's admin or finance."""
-    return access.can_manage_department(user, department.id) or access.is_finance(user)
-
-
-def view_monitoring(user, year: int, month: int, department_code: str) -> tuple[dict, bool]:
+def view_monitoring(user: Any, year: int, month: int, department_code: str) -> tuple[dict[str, Any], bool]:
     """The monitoring document for the page: the stored one, else computed now without storing.
     Returns (document, stored)."""
-    _require_readable(user, department_code)
+    require_readable(user, department_code)
     stored = stored_monitoring(year, month, department_code)
     if stored is not None:
         return stored, True
     return run_monitoring(year, month, department_code, commit=False, store=False), False
 
 
-def view_self_assessment(user, year: int, department_code: str) -> tuple[dict, bool]:
+def view_self_assessment(user: Any, year: int, department_code: str) -> tuple[dict[str, Any], bool]:
     """The self-assessment document for the page (stored, else computed now without storing)."""
-    _require_readable(user, department_code)
+    require_readable(user, department_code)
     stored = stored_self_assessment(year, department_code)
     if stored is not None:
         return stored, True
     return run_self_assessment(year, department_code, commit=False, store=False), False
 
 
-def rerun(user, kind: str, year: int, month: int | None, department_code: str) -> dict:
+def rerun(user: Any, kind: str, year: int, month: int | None, department_code: str) -> dict[str, Any]:
     """重新计算 from a page: the department's admin or finance."""
-    department = _require_readable(user, department_code)
+    department = require_readable(user, department_code)
     if not can_run(user, department):
         raise access.Forbidden("run evaluation")
     if kind == SELF_ASSESSMENT:
         return run_self_assessment(year, department_code)
     return run_monitoring(year, month or 0, department_code)
-
-
-def override_for(indicator_ids: Sequence[int]) -> dict[int, ReviewerOverride]:
-    rows = db.session.scalars(
-        select(ReviewerOverride).where(ReviewerOverride.indicator_id.in_(list(indicator_ids)))
-    )
-    return {row.indicator_id: row for row in rows}
