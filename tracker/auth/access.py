@@ -279,3 +279,8 @@ def refuse(user, what: str) -> Forbidden:
         what,
     )
     return Forbidden(what)
+
+
+def can_read_evaluations(user: object) -> bool:
+    """Evaluation results (绩效监控, 绩效自评: pages and API): every role but a unit's reporter."""
+    return getattr(user, "role", None) != "reporter"

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.auth import access
-from tracker.evaluation import service
-from tracker.extensions import db
+from tracker.evaluation import overrides, service, stored
+from tracker.evaluation.inputs import DepartmentRow
+from tracker.evaluation.models import ReviewerOverride
 from tracker.reporting import overview
 from tracker.rules import LAMP_NAMES
 
@@ -29,30 +32,32 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _choices(year: int) -> tuple[list, str | None]:
-    if current_user.role == "reporter":
+def _choices(year: int) -> tuple[list[DepartmentRow], str | None]:
+    if not access.can_read_evaluations(current_user):
         raise access.Forbidden("evaluation pages")
-    departments = service.readable_departments(current_user, year)
+    departments = stored.readable_departments(current_user, year)
     code = request.values.get("department") or (departments[0].code if departments else None)
     return departments, code
 
 
-def _document(code: str | None, view: Callable[[str], tuple[dict, bool]]) -> tuple[dict | None, bool, bool]:
+def _document(
+    code: str | None, view: Callable[[str], tuple[dict[str, Any], bool]]
+) -> tuple[dict[str, Any] | None, bool, bool]:
     """The page's document of department ``code`` (``view``: stored, else computed now), whether it is
     the stored one, and whether the user may 重新计算 it; nothing when there is no department to show."""
     if not code:
         return None, False, False
-    document, stored = view(code)
-    return document, stored, service.can_run(current_user, access.require_department(current_user, code))
+    document, is_stored = view(code)
+    return document, is_stored, stored.can_run(current_user, access.require_department(current_user, code))
 
 
 @blueprint.get("/monitoring")
 @login_required
-def monitoring():
+def monitoring() -> ResponseReturnValue:
     year = _int("year", overview.default_year(), 2000, 2100)
     month = _int("month", overview.default_month(year), 1, 12)
     departments, code = _choices(year)
-    document, stored, can_run = _document(
+    document, is_stored, can_run = _document(
         code, lambda code: service.view_monitoring(current_user, year, month, code)
     )
     return render_template(
@@ -62,7 +67,7 @@ def monitoring():
         departments=departments,
         code=code,
         document=document,
-        stored=stored,
+        stored=is_stored,
         can_run=can_run,
         lamp_names=LAMP_NAMES,
     )
@@ -70,32 +75,32 @@ def monitoring():
 
 @blueprint.get("/self-assessment")
 @login_required
-def self_assessment():
+def self_assessment() -> ResponseReturnValue:
     year = _int("year", overview.default_assessment_year(), 2000, 2100)
     departments, code = _choices(year)
-    document, stored, can_run = _document(
+    document, is_stored, can_run = _document(
         code, lambda code: service.view_self_assessment(current_user, year, code)
     )
-    overrides = {}
+    reviewed: dict[int, ReviewerOverride] = {}
     if document:
         ids = [i["indicator_id"] for p in document["projects"] for i in p["indicators"]]
         ids += [i["indicator_id"] for i in document["department"]["indicators"]]
-        overrides = service.override_for(ids)
+        reviewed = overrides.override_for(ids)
     return render_template(
         "evaluation/self_assessment.html",
         year=year,
         departments=departments,
         code=code,
         document=document,
-        stored=stored,
+        stored=is_stored,
         can_run=can_run,
-        overrides=overrides,
+        overrides=reviewed,
     )
 
 
 @blueprint.post("/monitoring/run")
 @login_required
-def monitoring_run():
+def monitoring_run() -> ResponseReturnValue:
     year, month = _int("year", 0, 2000, 2100), _int("month", 0, 1, 12)
     code = request.form.get("department", "")
     service.rerun(current_user, service.MONITORING, year, month, code)
@@ -105,7 +110,7 @@ def monitoring_run():
 
 @blueprint.post("/self-assessment/run")
 @login_required
-def self_assessment_run():
+def self_assessment_run() -> ResponseReturnValue:
     year = _int("year", 0, 2000, 2100)
     code = request.form.get("department", "")
     service.rerun(current_user, service.SELF_ASSESSMENT, year, None, code)
@@ -115,7 +120,7 @@ def self_assessment_run():
 
 @blueprint.post("/self-assessment/override")
 @login_required
-def self_assessment_override():
+def self_assessment_override() -> ResponseReturnValue:
     year = _int("year", 0, 2000, 2100)
     code = request.form.get("department", "")
     indicator_id = _int("indicator_id", 0, 1, 2**62)
@@ -126,7 +131,7 @@ def self_assessment_override():
     except InvalidOperation:
         percent = Decimal(-1)  # refused below as outside every band
     try:
-        service.set_override(
+        overrides.set_override(
             current_user,
             indicator_id,
             qualitative_percent=percent,
@@ -134,8 +139,7 @@ def self_assessment_override():
             note=request.form.get("note"),
             grade=request.form.get("grade") or None,
         )
-    except service.OverrideRejected as exc:
-        db.session.rollback()
+    except overrides.OverrideRejected as exc:
         flash(str(exc), "error")
         return redirect(url_for("evaluation.self_assessment", year=year, department=code))
     service.rerun(current_user, service.SELF_ASSESSMENT, year, None, code)
