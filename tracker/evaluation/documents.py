@@ -45,6 +45,7 @@ def _monitoring_indicator(row: dict[str, Any]) -> dict[str, Any]:
         "status": row["status"],
         "needs_cause": bool(row["needs_cause"]),
         "explain": row["explain"],
+        "indicator_id": row["indicator_id"],
     }
 
 

@@ -215,11 +215,13 @@ def _projects(year: int, department: Department) -> dict[str, Project]:
     return {project.code: project for project in rows}
 
 
-def _indicators(year: int, department: Department) -> dict[tuple[str, str], Indicator]:
+def _indicators(year: int, department: Department) -> dict[int, Indicator]:
+    """The department's indicators by id: a target table may repeat a 三级指标 within one project
+    (``Indicator.occurrence``), so only the id of a document's entry tells which one it is."""
     rows = db.session.scalars(
         select(Indicator).where(Indicator.year == year, Indicator.department_id == department.id)
     )
-    return {(indicator.scope_code, indicator.name): indicator for indicator in rows}
+    return {indicator.id: indicator for indicator in rows}
 
 
 def _actuals(year: int, month: int, department: Department) -> dict[int, IndicatorActual]:
@@ -325,10 +327,10 @@ def _sheet_name(prefix: str, number: int, name: str, used: set[str]) -> str:
 # --- 绩效自评 --------------------------------------------------------------------------------------
 
 
-def _indicator_columns(item: dict, scope: str, indicators, actuals) -> tuple[Any, str, dict[str, str]]:
+def _indicator_columns(item: dict, indicators, actuals) -> tuple[Any, str, dict[str, str]]:
     """A document indicator's stored 实际完成 row, its unit, and the columns both forms open with
     (一级、二级、三级指标, 年度指标值, 实际完成值)."""
-    indicator = indicators.get((scope, item["name"]))
+    indicator = indicators.get(item.get("indicator_id"))
     unit = indicator.target_unit if indicator else ""
     columns = {
         "level1": item.get("level1") or (indicator.level1 if indicator else ""),
@@ -340,10 +342,10 @@ def _indicator_columns(item: dict, scope: str, indicators, actuals) -> tuple[Any
     return (actuals.get(indicator.id) if indicator else None), unit, columns
 
 
-def _self_assessed_rows(items: list[dict], scope: str, indicators, actuals) -> list[AssessedIndicator]:
+def _self_assessed_rows(items: list[dict], indicators, actuals) -> list[AssessedIndicator]:
     rows = []
     for item in items:
-        actual_row, _unit, columns = _indicator_columns(item, scope, indicators, actuals)
+        actual_row, _unit, columns = _indicator_columns(item, indicators, actuals)
         cause = cause_text(actual_row)
         if actual_row is not None and actual_row.corrective_measure:
             cause = (
@@ -402,7 +404,7 @@ def self_assessment_package(document: dict, department_code: str, report_date: d
                 goal_actual=_achievement_summary(
                     item["indicators"], item.get("total"), item.get("grade", "")
                 ),
-                indicators=_self_assessed_rows(item["indicators"], item["code"], indicators, actuals),
+                indicators=_self_assessed_rows(item["indicators"], indicators, actuals),
                 total=to_decimal(item.get("total")),
                 grade=item.get("grade", ""),
             )
@@ -420,7 +422,7 @@ def self_assessment_package(document: dict, department_code: str, report_date: d
                 goal_actual=_achievement_summary(
                     whole["indicators"], whole.get("total"), whole.get("grade", "")
                 ),
-                indicators=_self_assessed_rows(whole["indicators"], "", indicators, actuals),
+                indicators=_self_assessed_rows(whole["indicators"], indicators, actuals),
                 total=to_decimal(whole.get("total")),
                 grade=whole.get("grade", ""),
             )
@@ -465,10 +467,10 @@ def _department_funds(year: int, department: Department, spending) -> list[FundR
 # --- 绩效监控 --------------------------------------------------------------------------------------
 
 
-def _monitored_rows(items: list[dict], scope: str, indicators, actuals) -> list[MonitoredIndicator]:
+def _monitored_rows(items: list[dict], indicators, actuals) -> list[MonitoredIndicator]:
     rows = []
     for item in items:
-        actual_row, unit, columns = _indicator_columns(item, scope, indicators, actuals)
+        actual_row, unit, columns = _indicator_columns(item, indicators, actuals)
         rows.append(
             MonitoredIndicator(
                 **columns,
@@ -523,7 +525,7 @@ def monitoring_package(document: dict, department_code: str, report_date: date) 
                 goal=((project.annual_goal if project else None) or "")
                 + "\n"
                 + _lamp_summary(item["indicators"], month),
-                indicators=_monitored_rows(item["indicators"], item["code"], indicators, actuals),
+                indicators=_monitored_rows(item["indicators"], indicators, actuals),
             )
         )
     whole = document.get("department")
@@ -541,7 +543,7 @@ def monitoring_package(document: dict, department_code: str, report_date: date) 
                 forecast_spent=None,
                 budget_status="",
                 goal=_department_goal(year, department) + "\n" + _lamp_summary(whole["indicators"], month),
-                indicators=_monitored_rows(whole["indicators"], "", indicators, actuals),
+                indicators=_monitored_rows(whole["indicators"], indicators, actuals),
                 metrics=metrics,
             )
         )
