@@ -432,3 +432,31 @@ def test_an_absurd_amount_is_refused_with_its_row_not_a_database_error(cli, tmp_
     result = cli.invoke(args=["tracker", "import-spending", str(path)])
     assert result.exit_code == 1
     assert "行 2 列 金额(万元): 数值过大" in (result.stderr if hasattr(result, "stderr") else result.output)
+
+
+def test_a_2020_template_cost_under_output_is_a_cap_and_a_rate_under_cost_is_not(cli, tmp_path, session):
+    """2020 template: 成本指标 is a 二级 under 一级 产出指标; only its money amount is a cap."""
+    from sqlalchemy import select
+
+    from tracker.targets.models import Indicator
+
+    rows = [
+        "年度,部门编码,部门名称,单位编码,单位名称,项目编码,项目名称,项目类型,项目金额(万元),一级指标,二级指标,三级指标,指标值,指标值说明",
+        "2023,122,焦作市政务服务和大数据管理局,122101,焦作市政务服务和大数据管理局,41080022000000098001,"
+        "二〇二〇模板项目,其他运转类,20,产出指标,成本指标,设备采购成本,20万元,",
+        "2023,122,焦作市政务服务和大数据管理局,122101,焦作市政务服务和大数据管理局,41080022000000098001,"
+        "二〇二〇模板项目,其他运转类,20,成本指标,经济成本指标,国家政策性粮收购价格执行率,100%,",
+    ]
+    path = tmp_path / "targets-2020.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = cli.invoke(args=["tracker", "import-targets", str(path)])
+    assert result.exit_code == 0, result.output
+    by_name = {
+        i.name: i
+        for i in session.scalars(select(Indicator).where(Indicator.scope_code == "41080022000000098001"))
+    }
+    assert (by_name["设备采购成本"].comparator, by_name["设备采购成本"].mode) == ("LE", "cap")
+    assert (by_name["国家政策性粮收购价格执行率"].comparator, by_name["国家政策性粮收购价格执行率"].mode) == (
+        "GE",
+        "level",
+    )

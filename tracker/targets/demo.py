@@ -136,7 +136,7 @@ def synthetic_actual(
     indicator: Indicator, month: int, spent: Decimal, rng: random.Random
 ) -> list[object] | None:
     """One row of the actuals file for ``indicator`` as of ``month`` (year to date)."""
-    target = parse_target(indicator.target, indicator.level1)
+    target = parse_target(indicator.target, indicator.level1, indicator.level2 or "")
     progress = time_progress(month)
     cause = measure = ""
     if target.is_qualitative:

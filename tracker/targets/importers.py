@@ -316,9 +316,13 @@ class TargetsImporter:
     def _indicator_row(
         r: dict[str, Any], department_id: int, scope: str, project_ids: dict[tuple[int, str], int]
     ) -> dict[str, Any]:
-        target = parse_target(r["target"], r["level1"])
+        target = parse_target(r["target"], r["level1"], r.get("level2") or "")
         metric = None if scope else computed_metric_for(r["name"])
-        mode = METRIC_MODES[metric] if metric else infer_mode(target.comparator, target.unit, r["level1"])
+        mode = (
+            METRIC_MODES[metric]
+            if metric
+            else infer_mode(target.comparator, target.unit, r["level1"], r.get("level2") or "")
+        )
         return {
             "year": r["year"],
             "department_id": department_id,

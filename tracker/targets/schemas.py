@@ -167,7 +167,7 @@ class TargetRowSchema(_RowSchema):
         errors: dict[str, list[str]] = {}
         if "target" in data:
             try:
-                parse_target(data["target"], data.get("level1", ""))
+                parse_target(data["target"], data.get("level1", ""), data.get("level2") or "")
             except TargetSyntaxError as exc:
                 errors["target"] = [str(exc)]
         if data.get("project_code"):
