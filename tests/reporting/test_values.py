@@ -20,6 +20,7 @@ BANDS = {
     [
         ("12.5", "件", Decimal("12.5")),
         ("1,200", "件", Decimal("1200")),
+        ("12,345.5", "件", Decimal("12345.5")),
         ("１２", "件", Decimal("12")),
         (" 95 ", "%", Decimal("95")),
         ("95%", "%", Decimal("95")),
@@ -45,6 +46,10 @@ def test_numbers_in_the_targets_unit_are_understood(typed, unit, expected):
         ("1.1234567", "件", "小数最多 6 位"),
         ("NaN", "件", "不是有效数字"),
         ("1e30", "件", "数字过大"),
+        ("1,5", "件", "有歧义"),
+        ("1,5%", "%", "有歧义"),
+        ("12,34", "万元", "有歧义"),
+        ("1,2000", "件", "有歧义"),
     ],
 )
 def test_bad_numbers_are_refused_with_a_chinese_reason(typed, unit, message):

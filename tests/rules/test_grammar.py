@@ -15,7 +15,6 @@ from tracker.rules.grammar import (
     Comparator,
     TargetSyntaxError,
     format_target,
-    parse_actual,
     parse_target,
     unit_scale,
 )
@@ -136,38 +135,6 @@ def test_unit_scale_understands_wan_and_yi():
     assert unit_scale("万人次") == (D(10000), "人次")
     assert unit_scale("万") == (D(1), "万")
     assert unit_scale("个") == (D(1), "个")
-
-
-@pytest.mark.parametrize(
-    ("raw", "target", "number", "grade", "percent"),
-    [
-        ("20.5", "≥35万人", D("20.5"), None, None),
-        ("20.5万人", "≥35万人", D("20.5"), None, None),
-        ("205000人", "≥35万人", D("20.5"), None, None),
-        ("９６％", "≥95%", D(96), None, None),
-        ("达成", "明显", None, "达成", None),
-        ("部分达成 75%", "明显", None, "部分达成", D(75)),
-        ("未达成（30%）", "提升", None, "未达成", D(30)),
-    ],
-)
-def test_actuals_are_read_against_their_target(raw, target, number, grade, percent):
-    value = parse_actual(raw, parse_target(target))
-    assert (value.number, value.grade, value.percent) == (number, grade, percent)
-
-
-@pytest.mark.parametrize(
-    ("raw", "target", "message"),
-    [
-        ("abc", "≥95%", "不是有效的数字"),
-        ("-3", "≥95%", "不能为负数"),
-        ("20个", "≥35万人", "不一致"),
-        ("很好", "明显", "达成"),
-        ("", "明显", "为空"),
-    ],
-)
-def test_bad_actuals_say_why(raw, target, message):
-    with pytest.raises(TargetSyntaxError, match=message):
-        parse_actual(raw, parse_target(target))
 
 
 _ALPHABET = st.sampled_from(

@@ -460,3 +460,16 @@ def test_a_2020_template_cost_under_output_is_a_cap_and_a_rate_under_cost_is_not
         "GE",
         "level",
     )
+
+
+def test_the_command_line_says_how_printed_actuals_were_read(cli, tmp_path):
+    invoke(cli, "import-targets", TARGETS)
+    text = ACTUALS_HEADER + (
+        "2023,7,41080022000000053196,接待群众数量,≥205000人,,,,\n"
+        "2023,7,41080022000000053196,政务服务保障水平的改善或提高程度,未达成预期指标,,,,\n"
+    )
+    result = invoke(cli, "import-actuals", write_csv(tmp_path, "a.csv", text), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "读取: 行 2 列 实际完成值: “≥205000人”读作 20.5万人（“≥”按“至少”理解）" in result.output
+    assert "读取: 行 3 列 实际完成值: “未达成预期指标”读作 未达成" in result.output
+    assert count(MonthlyReport) == 0

@@ -6,7 +6,9 @@ These tests write for real into that database (a crawl submits every form); noth
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -32,12 +34,13 @@ def session():
     yield None
 
 
-@pytest.fixture(scope="session")
-def production_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+@contextlib.contextmanager
+def production_app_over(files: Path) -> Iterator:
+    """The app in its production configuration over a fresh database holding the demo and an
+    administrator, in ``files``."""
     from tracker.auth.services import create_user
     from tracker.targets.demo import load_demo
 
-    files = tmp_path_factory.mktemp("web")
     with fresh_database(files) as url:
         app = create_app(
             "production",
@@ -64,6 +67,12 @@ def production_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def production_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    with production_app_over(tmp_path_factory.mktemp("web")) as app:
+        yield app
 
 
 ORIGIN = "https://localhost"

@@ -24,7 +24,8 @@ from tracker.core.audit import record_many
 from tracker.core.settings import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport, report_scope_key
-from tracker.rules.grammar import Comparator, Target, TargetSyntaxError, parse_actual
+from tracker.rules.actuals import parse_actual
+from tracker.rules.grammar import Comparator, Target, TargetSyntaxError
 from tracker.targets.imports import ImportContext, register_importer
 from tracker.targets.models import Indicator
 from tracker.targets.schemas import ActualRowSchema, split_deviation_cause
@@ -166,11 +167,13 @@ class ActualsImporter:
             if not values.get(key):
                 continue
             try:
-                parsed = parse_actual(values[key], target)
+                parsed = parse_actual(values[key], target, year=values["year"])
             except TargetSyntaxError as exc:
                 ctx.error(line, key, str(exc))
                 ok = False
                 continue
+            if parsed.note:
+                ctx.note(line, key, parsed.note)
             out[number_field], out[grade_field] = parsed.number, parsed.grade
             if key == "actual":
                 out["grade_percent"] = parsed.percent

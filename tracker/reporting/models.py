@@ -8,7 +8,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import Model
-from tracker.rules.grammar import GRADES
+from tracker.rules.actuals import GRADES
 from tracker.types import Quantity, Timestamp
 
 __all__ = [

@@ -5,6 +5,7 @@ Every message is Chinese and names what is wrong, so the form can show it beside
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ MAX_TEXT = 2000
 #: Numeric(24, 6): 18 digits before the point, 6 after.
 _MAX_ABS = Decimal(10) ** 18
 _RATE_LIMITS = {"%": Decimal(100), "‰": Decimal(1000)}
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 class NumberError(ValueError):
@@ -67,11 +69,18 @@ def parse_number(value: Any, unit: str = "", *, target_max: Decimal | None = Non
     """
     if isinstance(value, float):
         raise NumberError(_("数字须以文本或精确小数给出"))
-    text = _text(value).replace(",", "").replace(" ", "")
+    text = _text(value).replace(" ", "")
     if not text:
         return None
     if unit and text.endswith(unit) and unit in _RATE_LIMITS:
         text = text[: -len(unit)]
+    if "," in text:
+        # 1,200 is a thousands separator; 1,5 may be a decimal comma or a typo: refused, never 15.
+        if not _THOUSANDS.fullmatch(text):
+            raise NumberError(
+                _("“%(value)s”有歧义：逗号不能作小数点，请写作如 1.5 或 15", value=_text(value))
+            )
+        text = text.replace(",", "")
     try:
         number = Decimal(text)
     except InvalidOperation:

@@ -27,9 +27,10 @@ __all__ = [
     "unit_scale",
     "is_cost_indicator",
     "is_money_unit",
-    "GRADES",
-    "ActualValue",
-    "parse_actual",
+    "is_deadline_text",
+    "COMPARATOR_PREFIXES",
+    "COMPARATOR_SUFFIXES",
+    "NUMBER",
 ]
 
 #: 一级指标 under which a bare number is a cap (LE), not a floor.
@@ -79,7 +80,7 @@ class Target:
 
 
 # Longest first, so 大于等于 wins over 大于 and >= over >.
-_PREFIXES: tuple[tuple[str, Comparator], ...] = tuple(
+COMPARATOR_PREFIXES: tuple[tuple[str, Comparator], ...] = tuple(
     sorted(
         [
             ("≥", Comparator.GE),
@@ -119,7 +120,7 @@ _PREFIXES: tuple[tuple[str, Comparator], ...] = tuple(
         key=lambda item: -len(item[0]),
     )
 )
-_SUFFIXES: tuple[tuple[str, Comparator], ...] = (
+COMPARATOR_SUFFIXES: tuple[tuple[str, Comparator], ...] = (
     ("以上", Comparator.GE),
     ("以内", Comparator.LE),
     ("以下", Comparator.LE),
@@ -134,12 +135,18 @@ _DEADLINE_RE = re.compile(r"^(?:\d{4}年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|�
 _NUMBER_ONLY_WORDS = frozenset({"达到", "已完成", "完成", "提高", "控制在"})
 _LEADING_WORDS_RE = re.compile(r"^[\u4e00-\u9fff]+(?=\d)")
 _PLUS_MINUS = "±"
-_NUMBER = r"\d+(?:\.\d+)?"
+NUMBER = r"\d+(?:\.\d+)?"
+_NUMBER = NUMBER
 _NUMBER_RE = re.compile(rf"^({_NUMBER})(.*)$", re.S)
 _RANGE_RE = re.compile(rf"^({_NUMBER})([^\d~至\-]*)(?:~|-|至|—|–)({_NUMBER})(.*)$", re.S)
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _SPACES_RE = re.compile(r"\s+")
 _MAX_LENGTH = 200
+
+
+def is_deadline_text(text: str) -> bool:
+    """A time limit with a date (2022年底之前, 6月底前完成, 12月31日前), of normalised text."""
+    return bool(_DEADLINE_RE.match(text)) and bool(re.search(r"\d", text))
 
 
 def normalise(raw: str) -> str:
@@ -156,7 +163,7 @@ def _number(text: str) -> Decimal:
         raise TargetSyntaxError(f"无法识别的数字“{text}”") from exc
 
 
-_SYMBOL_PREFIXES = tuple(symbol for symbol, _ in _PREFIXES if not symbol.isalpha())
+_SYMBOL_PREFIXES = tuple(symbol for symbol, _ in COMPARATOR_PREFIXES if not symbol.isalpha())
 
 
 def _check_unit(unit: str, raw: str) -> str:
@@ -199,14 +206,14 @@ def _parse_target(raw: str, is_cost: bool) -> Target:
     if len(text) > _MAX_LENGTH:
         raise TargetSyntaxError(f"指标值过长（超过 {_MAX_LENGTH} 字）")
 
-    if _DEADLINE_RE.match(text) and re.search(r"\d", text):
+    if is_deadline_text(text):
         return Target(Comparator.QUALITATIVE, text=text)
     if text.startswith(_PLUS_MINUS):
         return _plus_minus(text[len(_PLUS_MINUS) :], raw)
 
     comparator: Comparator | None = None
     has_number = bool(re.search(r"\d", text))
-    for symbol, candidate in _PREFIXES:
+    for symbol, candidate in COMPARATOR_PREFIXES:
         if text.startswith(symbol) and (has_number or symbol not in _NUMBER_ONLY_WORDS):
             comparator, text = candidate, text[len(symbol) :]
             break
@@ -214,7 +221,7 @@ def _parse_target(raw: str, is_cost: bool) -> Target:
         # 至少开展2次, 不少于召开3次: the words between the comparator and the number are the what.
         text = _LEADING_WORDS_RE.sub("", text, count=1)
     suffix: Comparator | None = None
-    for word, candidate in _SUFFIXES:
+    for word, candidate in COMPARATOR_SUFFIXES:
         if text.endswith(word) and len(text) > len(word) and (has_number or word not in _NUMBER_ONLY_WORDS):
             suffix, text = candidate, text[: -len(word)]
             break
@@ -295,48 +302,3 @@ def unit_scale(unit: str) -> tuple[Decimal, str]:
         if unit.startswith(prefix) and len(unit) > len(prefix):
             return factor, unit[len(prefix) :]
     return Decimal(1), unit
-
-
-#: Grades of a qualitative indicator's actual (SPEC §4).
-GRADES = ("达成", "部分达成", "未达成")
-_GRADE_RE = re.compile(r"^(部分达成|未达成|达成)[(（]?(?:(\d+(?:\.\d+)?)%?)?[)）]?$")
-_ACTUAL_RE = re.compile(rf"^({_NUMBER})(.*)$")
-
-
-@dataclass(frozen=True)
-class ActualValue:
-    """实际完成值 (or 全年预计完成值) as entered against a target: a number in the target's unit, or
-    for a qualitative target a grade with an optional percent inside its band."""
-
-    number: Decimal | None = None
-    grade: str | None = None
-    percent: Decimal | None = None
-
-
-def parse_actual(raw: str, target: Target) -> ActualValue:
-    """Read a typed actual against its target: ``20.5``, ``20.5万人``, ``205000人`` (converted to the
-    target's 万人), ``96%``; ``达成``, ``部分达成 75%``. Raises :class:`TargetSyntaxError`."""
-    text = normalise(str(raw))
-    if not text:
-        raise TargetSyntaxError("实际完成值为空")
-    if target.is_qualitative:
-        match = _GRADE_RE.match(text)
-        if match is None:
-            raise TargetSyntaxError(
-                "定性指标的完成值应为 达成 / 部分达成 / 未达成（可加百分比，如“部分达成 70%”）"
-            )
-        percent = Decimal(match.group(2)) if match.group(2) else None
-        return ActualValue(grade=match.group(1), percent=percent)
-    match = _ACTUAL_RE.match(text)
-    if match is None:
-        raise TargetSyntaxError(
-            f"“{raw}”不是有效的数字" + ("" if not text.startswith("-") else "（不能为负数）")
-        )
-    number, unit = _number(match.group(1)), match.group(2)
-    if unit and unit != target.unit:
-        scale, base = unit_scale(unit)
-        target_scale, target_base = unit_scale(target.unit)
-        if base != target_base:
-            raise TargetSyntaxError(f"单位“{unit}”与指标值的单位“{target.unit or '无'}”不一致")
-        number = number * scale / target_scale
-    return ActualValue(number=number)

@@ -12,6 +12,8 @@ from tracker.targets.imports import ImportReport, run_import
 
 
 def _finish(report: ImportReport) -> None:
+    for note in report.notes:
+        click.echo(f"读取: {note}")
     for warning in report.warnings:
         click.echo(f"警告: {warning}")
     if report.ok:

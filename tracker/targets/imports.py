@@ -60,6 +60,8 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: How values printed in an odd way were read (“≥266米”读作 266米), for the clerk to check.
+    notes: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -98,6 +100,11 @@ class ImportContext:
     def error(self, line: int, key: str, reason: str) -> None:
         column = header_for(self.kind, key) if self.by_header else ("" if key == "_schema" else key)
         self.report.errors.append(RowError(line, column, reason))
+
+    def note(self, line: int, key: str, reading: str) -> None:
+        """Say how a value was read; the preview lists it like an error, but it blocks nothing."""
+        column = header_for(self.kind, key) if self.by_header else key
+        self.report.notes.append(RowError(line, column, reading))
 
     def tally(self, plan: Any) -> None:
         """Count an :class:`~tracker.targets.upsert.UpsertPlan`'s rows into the report."""
