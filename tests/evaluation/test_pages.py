@@ -136,3 +136,23 @@ def test_another_departments_indicator_cannot_be_reviewed(client, two, session):
         },
     )
     assert response.status_code == 404
+
+
+def test_a_department_without_its_own_table_says_so_instead_of_0_points(client, two, session):
+    """601 published project targets but no 部门整体绩效目标表 (issue 10 §10)."""
+    from datetime import date
+
+    from tests.evaluation.helpers import validate
+    from tracker.evaluation import service
+    from tracker.reports.service import build_package
+
+    document = service.run_self_assessment(2023, "601")
+    validate(document, "self-assessment")
+    assert (document["department"]["total"], document["department"]["grade"]) == (None, None)
+    assert document["projects"][0]["total"] is not None
+    login_as(client, _user("department", department_id=two["mine"].id))
+    page = client.get("/self-assessment?year=2023").text
+    assert 'id="no-department-table"' in page and "未发布部门整体绩效目标表" in page
+    assert "— 0.00 分" not in page
+    package = build_package("self-assessment", 2023, None, "601", report_date=date(2024, 1, 31))
+    assert [sheet.title for sheet in package.sheets] == ["项目支出绩效自评表"]

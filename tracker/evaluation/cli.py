@@ -34,8 +34,10 @@ def _print(document: dict, as_json: bool) -> None:
                 f"  {project['code']} {project['name']}: 执行 {project['execution']:.2f}% "
                 f"({project['budget_status']}) {summary}"
             )
-    if "total" in department:
+    if department.get("total") is not None:
         click.echo(f"  部门整体: {department['total']:.2f} 分 {department['grade']}")
+    elif "total" in department:
+        click.echo("  部门整体: 未发布部门整体绩效目标表，不计分")
 
 
 def _run(kind: str, year: int, month: int | None, department: str | None, as_json: bool) -> None:

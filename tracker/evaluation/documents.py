@@ -151,7 +151,7 @@ def self_assessment_document(
         "department": {
             "code": run["department_code"],
             "name": run["department_name"],
-            "total": number(summary["total"]) or 0.0,
+            "total": number(summary["total"]),
             "grade": summary["grade"],
             "metrics": {name: _percent(value) for name, value in summary["metrics"].items()},
             "indicators": [_assessed_indicator(r) for r in grouped.get(None, [])],

@@ -187,10 +187,11 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterator[Departm
         rows = _score_rows(own, weights, inputs, metrics, pack, seen)
         indicator_rows.extend(rows)
         total = sum((r["score"] for r in rows), ZERO)
+        # A department that published no 部门整体绩效目标表 has no 部门整体 score: null, not 0 分 / 差.
         summary = {
             "metrics": {name: num(value) for name, value in metrics.items()},
-            "total": num(total),
-            "grade": rules.grade_for(total, pack),
+            "total": num(total) if own else None,
+            "grade": rules.grade_for(total, pack) if own else None,
             "missing_reports": missing_reports(
                 inputs,
                 department,

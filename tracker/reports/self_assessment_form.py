@@ -167,7 +167,8 @@ def self_assessment_package(document: dict, department_code: str, report_date: d
             )
         )
     whole = document.get("department")
-    if whole:
+    # No 部门整体绩效自评表 for a department that published no 部门整体绩效目标表 (its total is null).
+    if whole and whole.get("total") is not None:
         sheets.append(
             SelfAssessmentSheet(
                 title="部门整体绩效自评表",
