@@ -365,3 +365,72 @@ def test_a_reviewers_override_is_in_the_audit_log(year_end, session):
     ).all()
     assert {(e.field, e.new_value) for e in entries} == {("qualitative_percent", "75"), ("note", "材料充分")}
     assert {e.username for e in entries} == {finance.username}
+
+
+# ---------------------------------------------------------------- 不适用 (issue 10 §3)
+
+
+@pytest.fixture
+def not_arisen(dept):
+    """December: 系统数量 did not arise (不适用, with its reason); the rest as reported."""
+    department, unit = dept["department"], dept["unit"]
+    report(
+        department,
+        unit,
+        2023,
+        12,
+        {
+            dept["people"]: "36",
+            dept["rate"]: "98",
+            dept["cost"]: "15",
+            dept["effect"]: "达成",
+            dept["count"]: {
+                "grade": "不适用",
+                "deviation_category": "其他",
+                "deviation_cause": "本年度无新增系统",
+            },
+        },
+    )
+    return dept
+
+
+def _project_scores(document):
+    return {
+        i["name"]: (i["weight"], i["score"], i["flags"], i["actual"])
+        for i in document["projects"][0]["indicators"]
+    }
+
+
+def test_not_applicable_is_left_out_and_its_points_shared_in_its_category(not_arisen):
+    document = service.run_self_assessment(2023, "801")
+    validate(document, "self-assessment")
+    scores = _project_scores(document)
+    # 产出 56.25 (no 满意度) among the three 产出/成本 indicators left: 18.75 each.
+    assert scores["系统数量"] == (0.0, 0.0, ["不适用"], "不适用")
+    assert [scores[n][0] for n in ("接待群众数量", "大厅正常运行率", "项目支出成本")] == [18.75] * 3
+    # Execution 9.8 / 20 → 4.9; indicators 3 × 18.75 + 33.75 (效益 达成) = 90: nothing lost to 不适用.
+    assert document["projects"][0]["total"] == 94.9
+    monitoring = service.run_monitoring(2023, 12, "801")
+    lamp = next(i for i in monitoring["projects"][0]["indicators"] if i["name"] == "系统数量")
+    assert (lamp["status"], lamp["actual"]) == ("n/a", "不适用")
+
+
+def test_the_zero_pack_and_a_reviewer_score_it_zero(not_arisen, app, monkeypatch):
+    from dataclasses import replace
+
+    from tests.factories import UserFactory
+    from tracker.rules import packs
+
+    zero_pack = replace(packs.NATIONAL_2020, not_applicable_scoring="zero")
+    monkeypatch.setitem(packs.RULE_PACKS, "national-2020", zero_pack)
+    scores = _project_scores(service.run_self_assessment(2023, "801"))
+    assert scores["系统数量"][:3] == (14.06, 0.0, ["不适用"])
+    monkeypatch.setitem(packs.RULE_PACKS, "national-2020", packs.NATIONAL_2020)
+
+    assert _project_scores(service.run_self_assessment(2023, "801"))["系统数量"][0] == 0.0
+    service.set_override(
+        UserFactory(role="finance"), not_arisen["count"].id, qualitative_percent=None, overachieved=None,
+        note="应当发生而未做", not_applicable_zero=True,
+    )  # fmt: skip
+    scores = _project_scores(service.run_self_assessment(2023, "801"))
+    assert scores["系统数量"][:3] == (14.06, 0.0, ["不适用"])

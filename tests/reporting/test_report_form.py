@@ -288,3 +288,22 @@ def test_a_red_computed_metric_needs_a_cause_before_the_department_submits(clien
     stored = {a.indicator_id: a for a in report.actuals}
     assert stored[world.computed.id].deviation_cause == "资金下达晚"
     assert stored[world.computed.id].actual is None
+
+
+def test_not_applicable_is_typed_as_such_needs_its_reason_and_shows_no_lamp(client, world, session):
+    """不适用 (issue 10 §3): the event never arose; accepted for a number or a grade, with a reason."""
+    login_as(client, world.reporter)
+    values = {world.count: {"actual": "不适用"}, world.rate: {"actual": "95"}, world.quality: {"actual": "/"}}
+    page = client.post(report_url(world), data=form(values, 0, action="submit")).get_data(as_text=True)
+    assert page.count("“不适用”的指标须在偏差原因说明中写明原因") == 2
+    assert _report(session, world) is None
+
+    values[world.count]["deviation_cause"] = "本月无办件（大厅改造停业）"
+    values[world.quality]["deviation_cause"] = "本月无评价活动"
+    response = client.post(report_url(world), data=form(values, 0, action="submit"))
+    assert response.status_code == 302
+    stored = {a.indicator_id: a for a in _report(session, world).actuals}
+    assert (stored[world.count.id].actual, stored[world.count.id].grade) == (None, "不适用")
+    assert stored[world.quality.id].grade == "不适用"
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert f'id="i{world.count.id}-actual" value="不适用"' in page

@@ -13,7 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.rules.actuals import GRADE_WORDS, GRADES, deadline_of_target, parse_actual
+from tracker.rules.actuals import (
+    GRADE_WORDS,
+    GRADES,
+    NOT_APPLICABLE_TEXT,
+    deadline_of_target,
+    parse_actual,
+)
 from tracker.rules.grammar import TargetSyntaxError, format_target, normalise, parse_target
 
 D = Decimal
@@ -196,11 +202,11 @@ def test_an_accepted_actual_reads_back_the_same_and_odd_ones_carry_a_note(raw, t
         again = parse_actual(plain, target, year=2023)
         assert again.number == value.number and again.note == ""
     else:
-        assert value.grade in GRADES
+        assert value.grade in (*GRADES, NOT_APPLICABLE_TEXT)
         again = parse_actual(value.grade, target, year=2023)
         assert again.grade == value.grade and again.note == ""
     stripped = normalise(raw)
-    is_plain = stripped in GRADES or stripped in (
+    is_plain = stripped in (*GRADES, NOT_APPLICABLE_TEXT) or stripped in (
         plain_number := format(value.number, "f") if value.number is not None else "",
         f"{plain_number}{target.unit}",
     )
@@ -210,3 +216,11 @@ def test_an_accepted_actual_reads_back_the_same_and_odd_ones_carry_a_note(raw, t
 
 def test_every_grade_word_maps_to_a_grade():
     assert set(GRADE_WORDS.values()) == set(GRADES)
+
+
+@pytest.mark.parametrize("raw", ["无", "不适用", "/", "—", "——", "－", "不涉及"])
+@pytest.mark.parametrize("target", ["0起", "≥95%", "明显", "2022年底之前"])
+def test_did_not_arise_is_not_applicable_for_any_target(raw, target):
+    value = parse_actual(raw, parse_target(target))
+    assert value.not_applicable and value.number is None and value.grade == NOT_APPLICABLE_TEXT
+    assert value.note == ("" if raw == "不适用" else f"“{raw}”读作 不适用")

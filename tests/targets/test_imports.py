@@ -473,3 +473,19 @@ def test_the_command_line_says_how_printed_actuals_were_read(cli, tmp_path):
     assert "读取: 行 2 列 实际完成值: “≥205000人”读作 20.5万人（“≥”按“至少”理解）" in result.output
     assert "读取: 行 3 列 实际完成值: “未达成预期指标”读作 未达成" in result.output
     assert count(MonthlyReport) == 0
+
+
+def test_not_applicable_actuals_import_with_their_reason_and_are_refused_without(cli, tmp_path):
+    invoke(cli, "import-targets", TARGETS)
+    bare = ACTUALS_HEADER + "2023,12,41080022000000053196,接待群众数量,—,,,,\n"
+    refused = invoke(cli, "import-actuals", write_csv(tmp_path, "a.csv", bare))
+    assert refused.exit_code == 1
+    assert "行 2 列 偏差原因: “不适用”须在偏差原因中说明原因" in refused.stderr
+    assert count(MonthlyReport) == 0
+
+    text = ACTUALS_HEADER + "2023,12,41080022000000053196,接待群众数量,—,,,其他：大厅全年改造未对外接待,\n"
+    result = invoke(cli, "import-actuals", write_csv(tmp_path, "a.csv", text))
+    assert result.exit_code == 0, result.stderr
+    assert "读取: 行 2 列 实际完成值: “—”读作 不适用" in result.output
+    actual = db.session.scalar(select(IndicatorActual))
+    assert (actual.actual, actual.grade, actual.deviation_cause) == (None, "不适用", "大厅全年改造未对外接待")

@@ -109,6 +109,7 @@ class OverrideRow(NamedTuple):
     qualitative_percent: Decimal | None
     overachieved: bool | None
     note: str | None
+    not_applicable_zero: bool | None
 
 
 @dataclass

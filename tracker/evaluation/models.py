@@ -105,5 +105,7 @@ class ReviewerOverride(Model):
     qualitative_percent: Mapped[Quantity | None]
     overachieved: Mapped[bool | None]
     note: Mapped[str | None] = mapped_column(Text)
+    #: A 不适用 indicator scored 0 of its weight instead of sharing its points (issue 10 §3).
+    not_applicable_zero: Mapped[bool | None]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[Timestamp]

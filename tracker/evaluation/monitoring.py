@@ -196,7 +196,7 @@ def evaluate_monitoring(inputs: Inputs, pack: RulePack) -> Iterator[DepartmentRe
                     "target": target,
                     "mode": mode_name,
                     "actual": None if qualitative else value,
-                    "actual_text": grade if qualitative else None,
+                    "actual_text": grade if qualitative or grade == rules.NOT_APPLICABLE_GRADE else None,
                     "expected": result.expected,
                     "ratio": result.ratio,
                     "status": status,

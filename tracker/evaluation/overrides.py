@@ -45,9 +45,11 @@ def set_override(
     overachieved: bool | None,
     note: str | None,
     grade: str | None = None,
+    not_applicable_zero: bool | None = None,
 ) -> ReviewerOverride:
     """审核意见 on one indicator's self-assessment (SPEC §6). ``grade`` is the indicator's reported
-    grade, against whose band ``qualitative_percent`` is checked. Department admins of the
+    grade, against whose band ``qualitative_percent`` is checked; ``not_applicable_zero`` scores a
+    不适用 indicator 0 of its weight instead of sharing its points (issue 10 §3). Department admins of the
     indicator's department and finance may set it; takes effect at the next evaluation run."""
     indicator = db.session.get(Indicator, indicator_id)
     if indicator is None or not access.can_read_department(user, indicator.department_id):
@@ -70,6 +72,7 @@ def set_override(
         "qualitative_percent": qualitative_percent,
         "overachieved": overachieved,
         "note": (note or "").strip() or None,
+        "not_applicable_zero": not_applicable_zero,
     }
     department = db.session.get(Department, indicator.department_id)
     for name, new in changes.items():

@@ -128,7 +128,7 @@ def _score_rows(
                 "target": target,
                 "mode": METRIC_MODES[metric].value if metric else (mode_override or mode_name),
                 "actual": None if qualitative else value,
-                "actual_text": grade if qualitative else None,
+                "actual_text": grade if qualitative or grade == rules.NOT_APPLICABLE_GRADE else None,
                 "expected": None,
                 "ratio": result.ratio,
                 "status": None,
@@ -141,6 +141,17 @@ def _score_rows(
             }
         )
     return rows
+
+
+def _not_applicable(indicators: list[IndicatorRow], inputs: Inputs) -> tuple[bool, ...]:
+    """Which indicators are 不适用 in their December report, unless a reviewer scored them 0."""
+    flags = []
+    for ind in indicators:
+        actual = inputs.actuals.get(ind.id)
+        override = inputs.overrides.get(ind.id)
+        zero = override is not None and bool(override.not_applicable_zero)
+        flags.append(actual is not None and actual.grade == rules.NOT_APPLICABLE_GRADE and not zero)
+    return tuple(flags)
 
 
 def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterator[DepartmentResult]:
@@ -156,10 +167,13 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterator[Departm
         for project in inputs.projects.get(department.id, ()):
             indicators = by_project.get(project.id, [])
             # Projects of one shape (一级指标 and 分值 in order) share their weights.
-            shape = (tuple(i.level1 for i in indicators), tuple(i.weight for i in indicators))
+            left_out = _not_applicable(indicators, inputs)
+            shape = (tuple(i.level1 for i in indicators), tuple(i.weight for i in indicators), left_out)
             weights = shapes.get(shape)
             if weights is None:
-                weights = shapes[shape] = rules.self_assessment_weights(list(shape[0]), list(shape[1]), pack)
+                weights = shapes[shape] = rules.self_assessment_weights(
+                    list(shape[0]), list(shape[1]), pack, left_out
+                )
             rows = _score_rows(indicators, weights, inputs, metrics, pack, seen)
             budget, spent = project_money(inputs, department.id, project)
             lamp = rules.budget_lamp(spent, budget, 12, pack.thresholds)
@@ -183,7 +197,9 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterator[Departm
             )  # fmt: skip
             indicator_rows.extend(rows)
         own = by_project.get(None, [])
-        weights = rules.department_weights([i.level1 for i in own], [i.weight for i in own], pack)
+        weights = rules.department_weights(
+            [i.level1 for i in own], [i.weight for i in own], pack, _not_applicable(own, inputs)
+        )
         rows = _score_rows(own, weights, inputs, metrics, pack, seen)
         indicator_rows.extend(rows)
         total = sum((r["score"] for r in rows), ZERO)

@@ -17,7 +17,7 @@ from tracker.evaluation import overrides, service, stored
 from tracker.evaluation.inputs import DepartmentRow
 from tracker.evaluation.models import ReviewerOverride
 from tracker.reporting import overview
-from tracker.rules import LAMP_NAMES
+from tracker.rules import LAMP_NAMES, NOT_APPLICABLE_GRADE
 
 blueprint = Blueprint("evaluation", __name__)
 
@@ -82,10 +82,13 @@ def self_assessment() -> ResponseReturnValue:
         code, lambda code: service.view_self_assessment(current_user, year, code)
     )
     reviewed: dict[int, ReviewerOverride] = {}
+    not_applicable: list[tuple[str, str]] = []
     if document:
-        ids = [i["indicator_id"] for p in document["projects"] for i in p["indicators"]]
-        ids += [i["indicator_id"] for i in document["department"]["indicators"]]
-        reviewed = overrides.override_for(ids)
+        scoped = [(p["code"], i) for p in document["projects"] for i in p["indicators"]]
+        scoped += [(_("部门整体"), i) for i in document["department"]["indicators"]]
+        reviewed = overrides.override_for([i["indicator_id"] for _scope, i in scoped])
+        # 不适用 ones are listed for the reviewer (issue 10 §3).
+        not_applicable = [(scope, i["name"]) for scope, i in scoped if NOT_APPLICABLE_GRADE in i["flags"]]
     return render_template(
         "evaluation/self_assessment.html",
         year=year,
@@ -95,6 +98,7 @@ def self_assessment() -> ResponseReturnValue:
         stored=is_stored,
         can_run=can_run,
         overrides=reviewed,
+        not_applicable=not_applicable,
     )
 
 
@@ -138,6 +142,7 @@ def self_assessment_override() -> ResponseReturnValue:
             overachieved={"yes": True, "no": False}.get(flag),
             note=request.form.get("note"),
             grade=request.form.get("grade") or None,
+            not_applicable_zero={"zero": True, "share": False}.get(request.form.get("not_applicable", "")),
         )
     except overrides.OverrideRejected as exc:
         flash(str(exc), "error")

@@ -174,6 +174,14 @@ class ActualsImporter:
                 continue
             if parsed.note:
                 ctx.note(line, key, parsed.note)
+            if key == "actual" and parsed.not_applicable and not values.get("deviation_cause"):
+                ctx.error(
+                    line,
+                    "deviation_cause",
+                    "“不适用”须在偏差原因中说明原因（如：其他：本年度未发生安全事故）",
+                )
+                ok = False
+                continue
             out[number_field], out[grade_field] = parsed.number, parsed.grade
             if key == "actual":
                 out["grade_percent"] = parsed.percent

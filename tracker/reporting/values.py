@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
+from tracker.rules.actuals import NOT_APPLICABLE_TEXT, NOT_APPLICABLE_WORDS
 
 __all__ = ["ROW_FIELDS", "RowValues", "parse_row", "parse_number", "NumberError"]
 
@@ -143,8 +144,13 @@ def parse_row(
         except NumberError as exc:
             errors.setdefault(field, []).append(str(exc))
 
+    # 不适用: the event never arose (issue 10 §3); its reason goes in 偏差原因说明.
+    not_applicable = _text(raw.get("actual")) in NOT_APPLICABLE_WORDS
+    if not_applicable:
+        values.grade = NOT_APPLICABLE_TEXT
     if qualitative:
-        attempt("actual", lambda v: setattr(values, "grade", _choice(v, GRADES, _("完成情况"))))
+        if not not_applicable:
+            attempt("actual", lambda v: setattr(values, "grade", _choice(v, GRADES, _("完成情况"))))
         attempt("forecast", lambda v: setattr(values, "forecast_grade", _choice(v, GRADES, _("全年预计"))))
         attempt("grade_percent", lambda v: setattr(values, "grade_percent", parse_number(v, "%")))
         if values.grade_percent is not None:
@@ -161,7 +167,10 @@ def parse_row(
                     )
                 )
     else:
-        attempt("actual", lambda v: setattr(values, "actual", parse_number(v, unit, target_max=target_max)))
+        if not not_applicable:
+            attempt(
+                "actual", lambda v: setattr(values, "actual", parse_number(v, unit, target_max=target_max))
+            )
         attempt(
             "forecast", lambda v: setattr(values, "forecast", parse_number(v, unit, target_max=target_max))
         )

@@ -25,6 +25,7 @@ from tracker.reporting.views_common import (
     scope_args,
     scope_url,
 )
+from tracker.rules import NOT_APPLICABLE_GRADE
 
 _FIELD_KEY = re.compile(r"^i(\d+)\.([a-z_]+)$")
 
@@ -66,7 +67,7 @@ def _render_form(
         errors=errors or {},
         lamps=lamps,
         evidence=evidence.list_evidence(data.report),
-        grades=GRADES,
+        grades=(*GRADES, NOT_APPLICABLE_GRADE),
         likelihoods=LIKELIHOODS,
         categories=DEVIATION_CATEGORIES,
         scope_url=lambda endpoint, **kw: scope_url(endpoint, data, **kw),

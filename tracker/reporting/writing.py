@@ -37,7 +37,7 @@ from tracker.reporting.reading import (
 )
 from tracker.reporting.transitions import STATUS_LABELS, next_status
 from tracker.reporting.values import ROW_FIELDS, RowValues
-from tracker.rules import needs_deviation_cause
+from tracker.rules import NOT_APPLICABLE_GRADE, needs_deviation_cause
 from tracker.targets.models import Indicator
 from tracker.types import utcnow
 
@@ -240,6 +240,10 @@ def _completeness_errors(data: ReportData) -> dict[str, list[str]]:
         stored = row.values
         key = f"{row.indicator.id}."
         typed = not row.indicator.computed_metric
+        if typed and stored is not None and stored.grade == NOT_APPLICABLE_GRADE:
+            if not stored.deviation_cause:
+                errors[key + "deviation_cause"] = [gettext("“不适用”的指标须在偏差原因说明中写明原因")]
+            continue
         if typed and (stored is None or (stored.grade if row.qualitative else stored.actual) is None):
             errors[key + "actual"] = [
                 gettext("请选择完成情况") if row.qualitative else gettext("请填写实际完成值")

@@ -30,8 +30,11 @@ from tracker.rules.grammar import (
     normalise,
     unit_scale,
 )
+from tracker.rules.numbers import NOT_APPLICABLE_GRADE
 
 __all__ = [
+    "NOT_APPLICABLE_TEXT",
+    "NOT_APPLICABLE_WORDS",
     "GRADES",
     "GRADE_WORDS",
     "ActualValue",
@@ -41,6 +44,12 @@ __all__ = [
 
 #: Grades of a qualitative indicator's actual (SPEC §4).
 GRADES = ("达成", "部分达成", "未达成")
+
+#: 不适用: the indicator's event never arose (no 安全事故 to handle, no 投诉 to answer). Stored as the
+#: actual's grade for any indicator, with the reason in 偏差原因.
+NOT_APPLICABLE_TEXT = NOT_APPLICABLE_GRADE
+#: What sheets print for it.
+NOT_APPLICABLE_WORDS = frozenset({"不适用", "不涉及", "无", "/", "-", "—", "——", "－"})
 
 #: What the 2020/2021 自评表 templates and 一体化 exports print for a grade, and the grade it is.
 GRADE_WORDS: dict[str, str] = {
@@ -82,6 +91,10 @@ class ActualValue:
     percent: Decimal | None = None
     note: str = ""
 
+    @property
+    def not_applicable(self) -> bool:
+        return self.grade == NOT_APPLICABLE_TEXT
+
 
 def parse_actual(raw: str, target: Target, year: int | None = None) -> ActualValue:
     """Read a typed or printed actual against its target. ``year`` is the indicator's year, for a
@@ -92,11 +105,14 @@ def parse_actual(raw: str, target: Target, year: int | None = None) -> ActualVal
     "at least"/"at most"). Qualitative: ``达成``, ``部分达成 75%``, the templates' own words
     (``达成预期指标``, ``已完成``, ``未完成``), the target's own text repeated (``显著提升`` against
     ``显著提升``: 达成), and for a time limit a date compared with it (``2022年11月`` against
-    ``2022年底之前``: 达成).
+    ``2022年底之前``: 达成). ``无``, ``不适用``, ``/``, ``—``: 不适用 (grade ``不适用``), for any target.
     """
     text = normalise(str(raw))
     if not text:
         raise TargetSyntaxError("实际完成值为空")
+    if text in NOT_APPLICABLE_WORDS:
+        note = "" if text == NOT_APPLICABLE_TEXT else f"“{raw}”读作 {NOT_APPLICABLE_TEXT}"
+        return ActualValue(grade=NOT_APPLICABLE_TEXT, note=note)
     if target.is_qualitative:
         return _qualitative(text, str(raw), target, year)
     return _quantitative(text, str(raw), target)

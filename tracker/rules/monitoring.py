@@ -19,6 +19,7 @@ from tracker.rules.numbers import (
     LIKELIHOOD_CAPS,
     MISSING,
     NOT_APPLICABLE,
+    NOT_APPLICABLE_GRADE,
     ONE,
     RED,
     TWELVE,
@@ -211,6 +212,8 @@ def monitor_indicator(
     judged as a year-end actual; a forecast and 完成目标可能性 may only make a lamp worse.
     """
     mode, comparator = _mode(mode), _comparator(comparator)
+    if grade == NOT_APPLICABLE_GRADE:
+        return IndicatorLamp(NOT_APPLICABLE, None, None, "不适用：该事项本期未发生（原因见偏差原因）")
     progress = time_progress(month)
     notes: list[str] = []
 

@@ -15,6 +15,8 @@ from tracker.rules.modes import Mode
 GREEN, YELLOW, RED, MISSING, NOT_APPLICABLE = "green", "yellow", "red", "missing", "n/a"
 _SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
 #: 达成 green, 部分达成 yellow, 未达成 red (SPEC §5).
+#: The grade an actual carries when its indicator's event never arose (issue 10 §3).
+NOT_APPLICABLE_GRADE = "不适用"
 GRADE_LAMPS = {"达成": GREEN, "部分达成": YELLOW, "未达成": RED}
 #: 完成目标可能性 → the best lamp it allows (SPEC §5: only ever makes a status worse).
 LIKELIHOOD_CAPS = {"确定能": GREEN, "有可能": YELLOW, "完全不可能": RED}

@@ -82,6 +82,9 @@ class RulePack:
     #: 等级: minimum total for 优, 良, 中; anything below is 差.
     grades: tuple[tuple[str, Decimal], ...] = (("优", D(90)), ("良", D(80)), ("中", D(60)))
     lowest_grade: str = "差"
+    #: 不适用 (the event never arose, issue 10 §3): ``share`` leaves it out of scoring and shares its
+    #: points among the other indicators of its category; ``zero`` scores it 0 of its weight.
+    not_applicable_scoring: str = "share"
     #: Units' monthly reports are due on this day of the following month (SPEC §5).
     report_due_day: int = 5
     #: Monitoring of month m runs on this day of month m+1.
