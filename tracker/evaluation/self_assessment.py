@@ -157,7 +157,7 @@ def _not_applicable(indicators: list[IndicatorRow], inputs: Inputs) -> tuple[boo
 def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterator[DepartmentResult]:
     """绩效自评 of the year (SPEC §6): the December report and spending through December."""
     seen: dict[tuple[Any, ...], Scored] = {}
-    shapes: dict[tuple[tuple[str, ...], tuple[Decimal | None, ...]], list[Decimal]] = {}
+    shapes: dict[tuple[tuple[str, ...], tuple[Decimal | None, ...], tuple[bool, ...]], list[Decimal]] = {}
     for department in inputs.departments:
         metrics = metric_values(inputs, department.id, 12)
         by_project: dict[int | None, list[IndicatorRow]] = defaultdict(list)

@@ -45,9 +45,7 @@ def _split(
         for i in given:
             weights[i] = Decimal(explicit[i])  # type: ignore[arg-type]
         given_sum = sum((weights[i] for i in given), ZERO)
-        released = sum(
-            (Decimal(explicit[i]) for i in members if left_out[i] and explicit[i] is not None), ZERO
-        )  # type: ignore[arg-type]
+        released = sum((Decimal(e) for i in members if left_out[i] and (e := explicit[i]) is not None), ZERO)
         if rest:
             remaining = max(category_points - given_sum, ZERO)
             for i in rest:
