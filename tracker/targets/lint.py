@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tracker.budget.models import Project
 from tracker.extensions import db
-from tracker.rules.grammar import COST_LEVEL1, unit_scale
+from tracker.rules.grammar import COST_LEVEL1, is_cost_indicator, is_money_unit, unit_scale
 from tracker.targets.models import Indicator
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "cost_above_budget",
     "amount_differs_from_budget",
     "cap_on_rate_that_should_be_high",
+    "floor_on_a_cost_amount",
+    "two_units",
     "missing_required_categories",
     "duplicate_names",
     "lint_target_table",
@@ -53,6 +55,12 @@ class IndicatorFacts:
     comparator: str
     low: Decimal | None
     unit: str
+    level2: str = ""
+
+    @property
+    def is_cost(self) -> bool:
+        """成本指标 as 一级 (2021 template) or as 二级 under 产出指标 (2020 template)."""
+        return is_cost_indicator(self.level1, self.level2)
 
 
 def _in_wan_yuan(value: Decimal, unit: str) -> Decimal | None:
@@ -64,7 +72,7 @@ def _in_wan_yuan(value: Decimal, unit: str) -> Decimal | None:
 
 def cost_above_budget(project: ProjectFacts, indicator: IndicatorFacts) -> str | None:
     """A 成本指标 cap above the money the project has (网络及网站建设维护: ≤15万元 vs 12.30万元)."""
-    if indicator.level1 != COST_LEVEL1 or indicator.low is None or project.budget is None:
+    if not indicator.is_cost or indicator.low is None or project.budget is None:
         return None
     amount = _in_wan_yuan(indicator.low, indicator.unit)
     if amount is None or amount <= project.budget:
@@ -94,8 +102,28 @@ def cap_on_rate_that_should_be_high(indicator: IndicatorFacts) -> str | None:
     return f"指标“{indicator.name}”是越高越好的比率，指标值却用了“≤”：是否应为“≥”？"
 
 
-def missing_required_categories(project: ProjectFacts, level1s: Iterable[str]) -> list[str]:
-    present = set(level1s)
+def floor_on_a_cost_amount(indicator: IndicatorFacts) -> str | None:
+    """``≥`` on a cost's money amount (设备购置成本 ≥5万元): a cost is a ceiling, not a floor."""
+    if not indicator.is_cost or indicator.comparator not in ("GE", "GT") or not is_money_unit(indicator.unit):
+        return None
+    return f"成本指标“{indicator.name}”的指标值用了“≥”：成本通常是上限，是否应为“≤”？"
+
+
+def two_units(indicator: IndicatorFacts) -> str | None:
+    """A unit that prints two units at once (``28.8万元%``): accepted as printed, for the reviewer."""
+    unit = indicator.unit
+    if len(unit) < 2 or unit[-1] not in "%‰" or unit.endswith("百分点"):
+        return None
+    return f"指标“{indicator.name}”的单位“{unit}”含两个单位（如 万元 与 %），请核对指标值"
+
+
+def missing_required_categories(project: ProjectFacts, indicators: Iterable[IndicatorFacts]) -> list[str]:
+    """Required categories absent; a 2020-template 二级 成本指标 under 产出指标 counts as 成本指标."""
+    present: set[str] = set()
+    for indicator in indicators:
+        present.add(indicator.level1)
+        if indicator.is_cost:
+            present.add(COST_LEVEL1)
     return [
         f"项目“{project.name}”（{project.code}）没有{category}（财预〔2021〕101号要求设置）"
         for category in REQUIRED_CATEGORIES
@@ -118,10 +146,11 @@ def lint_target_table(projects: Iterable[ProjectFacts], indicators: Iterable[Ind
         warnings.extend(filter(None, [amount_differs_from_budget(project)]))
         warnings.extend(filter(None, (cost_above_budget(project, i) for i in own)))
         if own:
-            warnings.extend(missing_required_categories(project, (i.level1 for i in own)))
+            warnings.extend(missing_required_categories(project, own))
         warnings.extend(duplicate_names(f"项目“{project.name}”", (i.name for i in own)))
     for code, own in by_project.items():
-        warnings.extend(filter(None, (cap_on_rate_that_should_be_high(i) for i in own)))
+        for check in (cap_on_rate_that_should_be_high, floor_on_a_cost_amount, two_units):
+            warnings.extend(filter(None, (check(i) for i in own)))
         if code == "":
             warnings.extend(duplicate_names("部门整体", (i.name for i in own)))
     return warnings
@@ -147,6 +176,7 @@ def lint_departments(year: int, department_ids: set[int]) -> list[str]:
                 Indicator.comparator,
                 Indicator.target_low,
                 Indicator.target_unit,
+                Indicator.level2,
             )
             .where(Indicator.year == year, Indicator.department_id.in_(department_ids))
             .order_by(Indicator.department_id, Indicator.scope_code, Indicator.position)
