@@ -130,8 +130,24 @@ def test_the_lamp_endpoint_reports_bad_numbers_instead_of_a_lamp(client, world):
     result = client.post(
         report_url(world) + "/lamp", json={"indicator_id": world.count.id, "values": {"actual": "abc"}}
     ).get_json()
-    assert result["status"] is None
+    # The old colour would be a lie about what is typed now: 无法判断 (issue 11 §4).
+    assert (result["status"], result["label"], result["needs_cause"]) == ("unjudged", "无法判断", False)
     assert "不是有效数字" in result["errors"]["actual"][0]
+    ambiguous = client.post(
+        report_url(world) + "/lamp", json={"indicator_id": world.count.id, "values": {"actual": "1,5"}}
+    ).get_json()
+    assert ambiguous["status"] == "unjudged" and "有歧义" in ambiguous["errors"]["actual"][0]
+
+
+def test_a_form_shown_again_with_a_bad_value_shows_no_old_colour(client, world, session):
+    login_as(client, world.reporter)
+    client.post(report_url(world), data=form({world.count: {"actual": "120"}}, 0))
+    page = client.post(report_url(world), data=form({world.count: {"actual": "12x"}}, 1)).get_data(
+        as_text=True
+    )
+    row = page[page.index(f'data-indicator-id="{world.count.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="lamp unjudged"' in row and "无法判断" in row
 
 
 def test_submitting_without_a_cause_for_a_red_indicator_is_refused_per_field(client, world, session):

@@ -28,6 +28,7 @@ from tracker.reporting.models import IndicatorActual, MonthlyReport, report_scop
 from tracker.reporting.values import RowValues, parse_row
 from tracker.rules import IndicatorLamp, monitor_indicator, needs_deviation_cause
 from tracker.rules.modes import Mode
+from tracker.rules.numbers import UNJUDGED
 from tracker.rules.packs import RulePack
 from tracker.targets.models import Indicator
 
@@ -297,6 +298,9 @@ def typed_lamps(data: ReportData, typed: Mapping[int, Mapping[str, Any]]) -> dic
         if raw is None or row.indicator.computed_metric:
             continue
         values, errors = parse_values(row.indicator, raw, pack)
-        if not errors:
+        if errors:
+            # The stored value's colour would be a lie about what is typed now (issue 11 §4).
+            lamps[row.indicator.id] = IndicatorLamp(UNJUDGED, None, None, "输入无效，无法判断")
+        else:
             lamps[row.indicator.id] = lamp_for(row.indicator, values, data.month, pack)
     return lamps

@@ -26,6 +26,7 @@ from tracker.reporting.views_common import (
     scope_url,
 )
 from tracker.rules import NOT_APPLICABLE_GRADE
+from tracker.rules.numbers import UNJUDGED
 
 _FIELD_KEY = re.compile(r"^i(\d+)\.([a-z_]+)$")
 
@@ -147,7 +148,16 @@ def lamp(
         **scope_args(unit_code, dept_code),
     )
     if result is None:
-        return jsonify({"status": None, "errors": errors})
+        # An invalid value clears the lamp: never the colour of the value before it (issue 11 §4).
+        return jsonify(
+            {
+                "status": UNJUDGED,
+                "label": _(LAMP_LABELS[UNJUDGED]),
+                "explain": "",
+                "needs_cause": False,
+                "errors": errors,
+            }
+        )
     return jsonify(
         {
             "status": result.status,

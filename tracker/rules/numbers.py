@@ -20,7 +20,16 @@ NOT_APPLICABLE_GRADE = "不适用"
 GRADE_LAMPS = {"达成": GREEN, "部分达成": YELLOW, "未达成": RED}
 #: 完成目标可能性 → the best lamp it allows (SPEC §5: only ever makes a status worse).
 LIKELIHOOD_CAPS = {"确定能": GREEN, "有可能": YELLOW, "完全不可能": RED}
-LAMP_NAMES = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯", MISSING: "未填报", NOT_APPLICABLE: "不适用"}
+#: A value being typed that is not valid yet: no lamp can be judged (never the old colour).
+UNJUDGED = "unjudged"
+LAMP_NAMES = {
+    GREEN: "绿灯",
+    YELLOW: "黄灯",
+    RED: "红灯",
+    MISSING: "未填报",
+    NOT_APPLICABLE: "不适用",
+    UNJUDGED: "无法判断",
+}
 #: Flags on a self-assessed indicator.
 OVERACHIEVED = "指标值设定偏低"
 NOT_REPORTED = "未填报"

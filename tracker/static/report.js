@@ -57,7 +57,7 @@
     }).then(function (result) {
       if (!result || sequence[id] !== mine) { return; }  // a newer request is on its way
       showErrors(row, id, result.errors);
-      if (!result.status) { return; }
+      if (!result.status) { return; }  // an older server's answer: nothing to show
       var lamp = row.querySelector("[data-lamp]");
       lamp.className = "lamp " + result.status.replace("/", "");
       lamp.textContent = result.label;
