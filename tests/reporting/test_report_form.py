@@ -323,3 +323,42 @@ def test_not_applicable_is_typed_as_such_needs_its_reason_and_shows_no_lamp(clie
     assert stored[world.quality.id].grade == "不适用"
     page = client.get(report_url(world)).get_data(as_text=True)
     assert f'id="i{world.count.id}-actual" value="不适用"' in page
+
+
+def test_the_form_counts_what_is_filled_per_project_and_in_all(client, world):
+    login_as(client, world.reporter)
+    client.post(
+        report_url(world), data=form({world.count: {"actual": "70"}, world.quality: {"actual": "达成"}}, 0)
+    )
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert page.count("2/3 已填") == 2  # the project's heading, and the form's total by the buttons
+    assert 'id="completeness-total"' in page
+
+
+def test_an_implausible_value_is_saved_but_its_submission_asks_for_a_confirmation(client, world, session):
+    """370 件 against ≥120件 (over 3×): saved as a draft, submitted only once the clerk confirms."""
+    login_as(client, world.reporter)
+    values = {world.count: {"actual": "370"}, world.rate: {"actual": "95"}, world.quality: {"actual": "达成"}}
+    response = client.post(report_url(world), data=form(values, 0, action="submit"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "370 超过指标值 120 的 3 倍：请核对单位和数值" in page and 'id="confirm-plausible"' in page
+    report = _report(session, world)
+    assert report.status == "draft"
+    assert {a.indicator_id: a.actual for a in report.actuals}[world.count.id] == Decimal(370)
+
+    confirmed = client.post(
+        report_url(world), data=form(values, report.version, action="submit", confirm_plausible="1")
+    )
+    assert confirmed.status_code == 302
+    session.expire_all()
+    assert _report(session, world).status == "submitted"
+
+
+def test_the_lamp_endpoint_returns_the_warnings_of_the_typed_value(client, world):
+    login_as(client, world.reporter)
+    client.post(report_url(world, month=6), data=form({world.count: {"actual": "80"}}, 0))
+    result = client.post(
+        report_url(world) + "/lamp", json={"indicator_id": world.count.id, "values": {"actual": "60"}}
+    ).get_json()
+    assert result["warnings"] == ["累计值 60 低于上月的 80：累计型指标的年度累计值不应减少"]

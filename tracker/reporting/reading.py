@@ -30,6 +30,7 @@ from tracker.rules import IndicatorLamp, monitor_indicator, needs_deviation_caus
 from tracker.rules.modes import Mode
 from tracker.rules.numbers import UNJUDGED
 from tracker.rules.packs import RulePack
+from tracker.rules.plausibility import plausibility_warnings
 from tracker.targets.models import Indicator
 
 __all__ = [
@@ -68,6 +69,11 @@ class ReportRow:
     @property
     def needs_cause(self) -> bool:
         return needs_deviation_cause(self.lamp.status)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What looks odd about the stored value (issue 11 §4): shown beside it, confirmed on submit."""
+        return value_warnings(self.indicator, self.values, self.previous, current_rule_pack())
 
 
 @dataclass
@@ -125,6 +131,26 @@ class ReportData:
 
 def _bands(pack: RulePack) -> dict[str, tuple[Decimal, Decimal]]:
     return {name: (band.low, band.high) for name, band in pack.bands}
+
+
+def value_warnings(
+    indicator: Indicator,
+    values: RowValues | IndicatorActual | None,
+    previous: IndicatorActual | None,
+    pack: RulePack,
+) -> list[str]:
+    """Plausibility warnings of one indicator's value against its target and last month's."""
+    if indicator.computed_metric or values is None or indicator.comparator == "QUALITATIVE":
+        return []
+    return plausibility_warnings(
+        mode=indicator.effective_mode,
+        comparator=indicator.comparator,
+        low=indicator.target_low,
+        unit=indicator.target_unit,
+        actual=values.actual,
+        previous=previous.actual if previous is not None else None,
+        pack=pack,
+    )
 
 
 def check_period(year: int, month: int) -> None:
@@ -276,8 +302,9 @@ def preview_lamp(
     raw: Mapping[str, Any],
     *,
     department_code: str | None = None,
-) -> tuple[IndicatorLamp | None, dict[str, list[str]]]:
-    """The lamp the typed ``raw`` values would give, for the form's live lamps; nothing is stored."""
+) -> tuple[IndicatorLamp | None, dict[str, list[str]], list[str]]:
+    """The lamp the typed ``raw`` values would give, its errors and its plausibility warnings, for
+    the form's live lamps; nothing is stored."""
     check_period(year, month)
     department, unit = access.require_report_scope(user, unit_code, department_code)
     indicator = next((i for i in report_indicators(department, unit, year) if i.id == indicator_id), None)
@@ -285,8 +312,12 @@ def preview_lamp(
         raise NotFound(f"indicator {indicator_id}")
     values, errors = parse_values(indicator, raw, current_rule_pack())
     if errors:
-        return None, errors
-    return lamp_for(indicator, values, month, current_rule_pack()), {}
+        return None, errors, []
+    pack = current_rule_pack()
+    previous = None
+    if month > 1 and (before := find_report(department, unit, year, month - 1)) is not None:
+        previous = next((a for a in before.actuals if a.indicator_id == indicator_id), None)
+    return lamp_for(indicator, values, month, pack), {}, value_warnings(indicator, values, previous, pack)
 
 
 def typed_lamps(data: ReportData, typed: Mapping[int, Mapping[str, Any]]) -> dict[int, IndicatorLamp]:

@@ -24,7 +24,7 @@ from tracker.reporting.transitions import STATUS_LABELS
 bp = Blueprint("reporting", __name__)
 
 #: Form keys that are not indicator values; anything else not matching ``i<id>.<field>`` is refused.
-CONTROL_KEYS = {"csrf_token", "base_version", "action", "reason"}
+CONTROL_KEYS = {"csrf_token", "base_version", "action", "reason", "confirm_plausible"}
 
 
 def N_(text: str) -> str:

@@ -55,6 +55,7 @@ def _render_form(
     *,
     typed: dict[int, dict[str, str]] | None = None,
     errors: dict[str, list[str]] | None = None,
+    confirm: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
     lamps = reading.typed_lamps(data, typed) if typed else {}
@@ -66,6 +67,7 @@ def _render_form(
         own_version=views_autosave.own_saved_version(path),
         typed=typed or {},
         errors=errors or {},
+        confirm=confirm or {},
         lamps=lamps,
         evidence=evidence.list_evidence(data.report),
         grades=(*GRADES, NOT_APPLICABLE_GRADE),
@@ -95,7 +97,10 @@ def report(
     action = request.form.get("action", "save")
     try:
         if action == "submit":
-            saved = writing.submit_report(user, unit_code, year, month, version, values, **scope)
+            saved = writing.submit_report(
+                user, unit_code, year, month, version, values, **scope,
+                confirmed=request.form.get("confirm_plausible") == "1",
+            )  # fmt: skip
             flash(_("报告已提交，等待审核。"), "success")
         else:
             saved = writing.save_report(user, unit_code, year, month, values, version, **scope)
@@ -106,6 +111,11 @@ def report(
         return _render_form(
             reading.get_report(user, unit_code, year, month, **scope), typed=values, status=409
         )
+    except writing.NeedsConfirmation as exc:
+        flash(_("草稿已保存。以下数值看起来不寻常，请核对；确认无误请勾选“已核对”后再提交。"), "warning")
+        shown = reading.get_report(user, unit_code, year, month, **scope)
+        views_autosave.remember_saved(scope_url("report", data), shown.version)
+        return _render_form(shown, confirm=exc.warnings)
     except InvalidState as exc:
         flash(exc.message, "error")
         return _render_form(reading.get_report(user, unit_code, year, month, **scope), status=409)
@@ -138,7 +148,7 @@ def lamp(
     raw = payload.get("values") or {}
     if not isinstance(raw, dict):
         abort(400)
-    result, errors = reading.preview_lamp(
+    result, errors, warnings = reading.preview_lamp(
         current_user._get_current_object(),
         unit_code,
         year,
@@ -165,6 +175,7 @@ def lamp(
             "explain": result.explain,
             "needs_cause": result.status in ("yellow", "red"),
             "errors": {},
+            "warnings": warnings,
         }
     )
 
@@ -272,6 +283,11 @@ def remove_evidence(evidence_id: int) -> ResponseReturnValue:
     try:
         evidence.delete_evidence(user, evidence_id)
         flash(_("附件已删除。"), "success")
+    except writing.NeedsConfirmation as exc:
+        flash(_("草稿已保存。以下数值看起来不寻常，请核对；确认无误请勾选“已核对”后再提交。"), "warning")
+        shown = reading.get_report(user, unit_code, year, month, **scope)
+        views_autosave.remember_saved(scope_url("report", data), shown.version)
+        return _render_form(shown, confirm=exc.warnings)
     except InvalidState as exc:
         flash(exc.message, "error")
     return redirect(

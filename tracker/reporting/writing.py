@@ -270,8 +270,13 @@ def submit_report(
     values: Mapping[Any, Mapping[str, Any]] | None = None,
     *,
     department_code: str | None = None,
+    confirmed: bool = True,
 ) -> MonthlyReport:
-    """提交: optionally save ``values`` first, then submit when complete; all in one transaction."""
+    """提交: optionally save ``values`` first, then submit when complete; all in one transaction.
+
+    With ``confirmed`` False, values that look odd (plausibility warnings, issue 11 §4) stop the
+    submission after the values are saved as a draft — a save is never blocked — and
+    :class:`NeedsConfirmation` lists them for the clerk to confirm."""
     department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
     report = _apply_values(user, department, unit, report, year, month, values or {})
     db.session.flush()
@@ -282,6 +287,10 @@ def submit_report(
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
+    warnings = {f"{row.indicator.id}.actual": row.warnings for row in data.rows if row.warnings}
+    if warnings and not confirmed:
+        commit_report(report)
+        raise NeedsConfirmation(warnings)
     apply_transition(user, report, "submit", department, unit)
     report.submitted_at = utcnow()
     report.submitted_by_id = user.id
@@ -289,6 +298,14 @@ def submit_report(
     commit_report(report)
     log.info("report submitted: %s %s-%s by %s", report.scope_key, year, month, user.username)
     return report
+
+
+class NeedsConfirmation(Exception):
+    """A submission whose values were saved but look odd: ``warnings`` by ``<indicator id>.actual``."""
+
+    def __init__(self, warnings: dict[str, list[str]]) -> None:
+        self.warnings = warnings
+        super().__init__("；".join(w for ws in warnings.values() for w in ws))
 
 
 def apply_transition(

@@ -85,6 +85,10 @@ class RulePack:
     #: 不适用 (the event never arose, issue 10 §3): ``share`` leaves it out of scoring and shares its
     #: points among the other indicators of its category; ``zero`` scores it 0 of its weight.
     not_applicable_scoring: str = "share"
+    #: A typed value above this × its target asks the clerk to confirm it (issue 11 §4).
+    plausibility_factor: Decimal = D(3)
+    #: A rate moving by more than this many points from last month asks for a confirmation.
+    plausibility_level_jump: Decimal = D(50)
     #: Units' monthly reports are due on this day of the following month (SPEC §5).
     report_due_day: int = 5
     #: Monitoring of month m runs on this day of month m+1.

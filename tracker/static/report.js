@@ -57,6 +57,16 @@
     }).then(function (result) {
       if (!result || sequence[id] !== mine) { return; }  // a newer request is on its way
       showErrors(row, id, result.errors);
+      var notes = form.querySelector('[data-warnings-for="' + id + '"]');
+      if (notes) {
+        notes.textContent = "";
+        (result.warnings || []).forEach(function (text) {
+          var span = document.createElement("span");
+          span.className = "warning";
+          span.textContent = "⚠ " + text;
+          notes.appendChild(span);
+        });
+      }
       if (!result.status) { return; }  // an older server's answer: nothing to show
       var lamp = row.querySelector("[data-lamp]");
       lamp.className = "lamp " + result.status.replace("/", "");
@@ -66,6 +76,29 @@
       if (cause && result.needs_cause) { cause.classList.remove("hidden"); }
     }).catch(function () { /* the server checks again on save */ });
   }
+
+  // 12/19 已填 per project and for the form: what still needs a value, as the clerk types.
+  var completenessText = form.getAttribute("data-text-completeness") || "{filled}/{total}";
+  function counted(scope) {
+    var filled = 0, total = 0;
+    scope.querySelectorAll("tr.indicator-row").forEach(function (row) {
+      var input = field(row.getAttribute("data-indicator-id"), "actual");
+      if (!input) { return; }  // a computed metric needs nothing typed
+      total += 1;
+      if (String(input.value).trim()) { filled += 1; }
+    });
+    return completenessText.replace("{filled}", filled).replace("{total}", total);
+  }
+  function updateCompleteness() {
+    form.querySelectorAll("[data-completeness-scope]").forEach(function (scope) {
+      var label = scope.querySelector("[data-completeness]");
+      if (label) { label.textContent = counted(scope); }
+    });
+    var whole = document.getElementById("completeness-total");
+    if (whole) { whole.textContent = counted(form); }
+  }
+  form.addEventListener("input", updateCompleteness);
+  form.addEventListener("change", updateCompleteness);
 
   form.querySelectorAll("tr.indicator-row").forEach(function (row) {
     var id = row.getAttribute("data-indicator-id");
