@@ -283,11 +283,6 @@ def remove_evidence(evidence_id: int) -> ResponseReturnValue:
     try:
         evidence.delete_evidence(user, evidence_id)
         flash(_("附件已删除。"), "success")
-    except writing.NeedsConfirmation as exc:
-        flash(_("草稿已保存。以下数值看起来不寻常，请核对；确认无误请勾选“已核对”后再提交。"), "warning")
-        shown = reading.get_report(user, unit_code, year, month, **scope)
-        views_autosave.remember_saved(scope_url("report", data), shown.version)
-        return _render_form(shown, confirm=exc.warnings)
     except InvalidState as exc:
         flash(exc.message, "error")
     return redirect(
