@@ -244,3 +244,15 @@ def test_a_schedule_is_shown_as_a_clerk_reads_it(app, cron, text):
 
     with app.test_request_context():
         assert describe_cron(cron) == text
+
+
+def test_the_jobs_page_speaks_one_language_at_a_time(client, session):
+    """Issue 11 §5: descriptions and schedules in Chinese or in English, never raw cron fields."""
+    login_as(client, UserFactory(role="finance"))
+    chinese = client.get("/jobs").text
+    assert "上月绩效运行监控（全部部门）" in chinese and "每月6日 02:00" in chinese
+    assert "{&#39;day&#39;" not in chinese and "'day'" not in chinese
+    client.get("/lang/en")
+    english = client.get("/jobs").text
+    assert "Performance monitoring of last month (all departments)" in english
+    assert "上月绩效运行监控" not in english and "向财政局报送" not in english

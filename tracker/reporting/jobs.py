@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from datetime import date
 
+from tracker.core.text import N_
 from tracker.reporting.reminders import send_overdue_reminders as _send
 
 __all__ = ["SCHEDULE", "send_overdue_reminders"]
 
-#: name → (function, APScheduler cron fields).
+#: name → (function, APScheduler cron fields, description).
 SCHEDULE = {
-    "reporting.overdue_reminders": ("send_overdue_reminders", {"hour": 8, "minute": 30}),
+    "reporting.overdue_reminders": (
+        "send_overdue_reminders",
+        {"hour": 8, "minute": 30},
+        N_("向逾期未报送月报的单位填报员发送提醒邮件（抄送部门管理员）"),
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from tracker import rules
+from tracker.core.text import N_
 from tracker.reporting.reading import ReportData
 from tracker.reporting.transitions import STATUS_LABELS
 
@@ -25,11 +26,6 @@ bp = Blueprint("reporting", __name__)
 
 #: Form keys that are not indicator values; anything else not matching ``i<id>.<field>`` is refused.
 CONTROL_KEYS = {"csrf_token", "base_version", "action", "reason", "confirm_plausible"}
-
-
-def N_(text: str) -> str:
-    """Marks a message for ``pybabel extract -k N_``; translated with ``_()`` where it is shown."""
-    return text
 
 
 #: Labels kept as plain Chinese in services, listed here so the catalog has them.

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from tracker.budget.models import Department, Project
+from tracker.core.text import N_
 from tracker.extensions import db
 from tracker.reports.delivery import NoRecipients, retry_failed_deliveries, send_package
 
@@ -27,12 +28,24 @@ __all__ = [
 
 log = logging.getLogger("tracker.reports.jobs")
 
-#: name → (function, APScheduler cron fields).
+#: name → (function, APScheduler cron fields, description).
 SCHEDULE = {
-    "reports.midyear_monitoring": ("send_midyear_monitoring_packages", {"month": 8, "day": 15, "hour": 9}),
-    "reports.self_assessment": ("send_self_assessment_packages", {"month": 2, "day": 28, "hour": 9}),
-    "reports.monthly_execution": ("send_monthly_execution_reports", {"day": 8, "hour": 9}),
-    "reports.retry_deliveries": ("retry_deliveries", {"minute": "*/5"}),
+    "reports.midyear_monitoring": (
+        "send_midyear_monitoring_packages",
+        {"month": 8, "day": 15, "hour": 9},
+        N_("向财政局报送1–7月双监控报表（全部部门）"),
+    ),
+    "reports.self_assessment": (
+        "send_self_assessment_packages",
+        {"month": 2, "day": 28, "hour": 9},
+        N_("向财政局报送上一年度绩效自评报表（全部部门）"),
+    ),
+    "reports.monthly_execution": (
+        "send_monthly_execution_reports",
+        {"day": 8, "hour": 9},
+        N_("向财政局报送上月预算执行进度表（全部部门）"),
+    ),
+    "reports.retry_deliveries": ("retry_deliveries", {"minute": "*/5"}, N_("重发退避期已过的失败报送")),
 }
 
 

@@ -35,11 +35,14 @@ def plausibility_warnings(
     mode, comparator = Mode(mode), Comparator(comparator)
     warnings: list[str] = []
     if mode is Mode.CUMULATIVE and previous is not None and actual < previous:
-        warnings.append(
-            f"累计值 {_fmt(actual)} 低于上月的 {_fmt(previous)}：累计型指标的年度累计值不应减少"
-        )
+        warnings.append(f"累计值 {_fmt(actual)} 低于上月的 {_fmt(previous)}：累计型指标的年度累计值不应减少")
     factor = pack.plausibility_factor
-    if comparator in (Comparator.GE, Comparator.GT, Comparator.EQ) and low and low > 0 and actual > low * factor:
+    if (
+        comparator in (Comparator.GE, Comparator.GT, Comparator.EQ)
+        and low
+        and low > 0
+        and actual > low * factor
+    ):
         warnings.append(f"{_fmt(actual)} 超过指标值 {_fmt(low)} 的 {_fmt(factor)} 倍：请核对单位和数值")
     if (
         mode is Mode.LEVEL

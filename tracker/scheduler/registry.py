@@ -1,6 +1,6 @@
 """The registry of named jobs: what runs, when (APScheduler cron fields, Asia/Shanghai), and which
 period a firing stands for. Other domains add their jobs with :func:`register_job`, or by exposing
-``SCHEDULE = {name: (function_name, cron)}`` in ``tracker/<domain>/jobs.py`` (picked up by
+``SCHEDULE = {name: (function_name, cron, description)}`` in ``tracker/<domain>/jobs.py`` (picked up by
 :func:`load_domain_jobs`). Settings override schedules: ``SCHEDULER_JOBS = {name: cron | None}``.
 """
 
@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
+
+from tracker.core.text import N_
 
 __all__ = [
     "JobSpec",
@@ -91,46 +93,48 @@ register_job(
     "tracker.scheduler.jobs:monthly_monitoring",
     {"day": 6, "hour": 2, "minute": 0},
     previous_month,
-    description="每月6日 02:00：上月绩效运行监控（全部部门）",
+    description=N_("上月绩效运行监控（全部部门）"),
 )
 register_job(
     "midyear-monitoring",
     "tracker.scheduler.jobs:midyear_monitoring",
     {"month": 8, "day": 10, "hour": 3, "minute": 0},
     _midyear,
-    description="8月10日 03:00：1–7月双监控",
+    description=N_("1–7月双监控"),
 )
 register_job(
     "self-assessment",
     "tracker.scheduler.jobs:annual_self_assessment",
     {"month": 1, "day": 20, "hour": 3, "minute": 0},
     _previous_year,
-    description="1月20日 03:00：上一年度绩效自评",
+    description=N_("上一年度绩效自评"),
 )
 register_job(
     "execution-metrics",
     "tracker.scheduler.jobs:execution_metrics",
     {"hour": 1, "minute": 0},
     _current_month,
-    description="每日 01:00：本月预算执行率等部门指标",
+    description=N_("本月预算执行率等部门指标"),
 )
 
 
 def load_domain_jobs(domains: tuple[str, ...] = ("reporting", "reports")) -> None:
-    """Register ``SCHEDULE`` entries of ``tracker.<domain>.jobs`` modules (functions take ``today``)."""
+    """Register ``SCHEDULE`` entries of ``tracker.<domain>.jobs`` modules — ``name: (function, cron,
+    description)``, the description marked with ``N_`` and without the schedule, which settings
+    may change (functions take ``today``)."""
     for domain in domains:
         try:
             module = importlib.import_module(f"tracker.{domain}.jobs")
         except ModuleNotFoundError:
             continue
-        for name, (function, cron) in getattr(module, "SCHEDULE", {}).items():
+        for name, (function, cron, description) in getattr(module, "SCHEDULE", {}).items():
             frequent = "minute" in cron and not str(cron["minute"]).isdigit()
             register_job(
                 name,
                 f"{module.__name__}:{function}",
                 cron,
                 by_fire_minute if frequent else by_fire_date,
-                description=(getattr(module, function).__doc__ or "").strip().split("\n")[0],
+                description=description,
                 catch_up=not frequent,
             )
 

@@ -54,7 +54,7 @@ def job_overview(user: User) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": spec.name,
-                "description": spec.description,
+                "description": gettext(spec.description) if spec.description else "",
                 "cron": describe_cron(spec.cron),
                 "next": trigger.get_next_fire_time(None, now),
             }
