@@ -178,7 +178,9 @@ def _act(action: str, unit: str | None, department: str | None, year: int, month
         if action == "save":
             reporting.save_report(user, unit, year, month, body["values"], version, **scope)
         elif action == "submit":
-            reporting.submit_report(user, unit, year, month, version, body.get("values") or {}, **scope)
+            reporting.submit_report(
+                user, unit, year, month, version, body.get("values") or {}, department_code=department
+            )
         elif action == "approve":
             reporting.approve_report(user, unit, year, month, version, **scope)
         elif action == "return":
