@@ -184,3 +184,21 @@ def test_an_overdue_month_is_flagged_on_the_form_and_home(client, world):
     assert "cell-overdue" in july[:60]
     june_to_august = home[home.index('data-month="8"') - 30 :]
     assert "cell-overdue" not in june_to_august[:60]
+
+
+def test_the_deadlines_page_picks_its_year(client, world):
+    """Issue 11 §6: /deadlines has a year selector; next year can be planned before its targets."""
+    login_as(client, world.finance)
+    page = client.get("/deadlines").text
+    picker = page[page.index('id="deadline-year"') :]
+    picker = picker[: picker.index("</form>")]
+    next_year = deadlines.today().year + 1
+    assert 'value="2023"' in picker and f'value="{next_year}"' in picker
+    assert (
+        client.post(
+            "/deadlines", data={"year": str(next_year), "month": "1", "due_date": f"{next_year}-02-07"}
+        ).status_code
+        == 302
+    )
+    shown = client.get(f"/deadlines?year={next_year}").text
+    assert f"{next_year}年度填报截止日期" in shown and f"{next_year}年2月7日" in shown

@@ -256,3 +256,23 @@ def test_the_jobs_page_speaks_one_language_at_a_time(client, session):
     english = client.get("/jobs").text
     assert "Performance monitoring of last month (all departments)" in english
     assert "上月绩效运行监控" not in english and "向财政局报送" not in english
+
+
+@time_machine.travel(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI), tick=False)
+def test_run_now_asks_for_the_period_and_runs_the_one_chosen(client, departments, session):
+    """Issue 11 §6: 立即运行 on /jobs asks for the period — here July 2023, not last month of today."""
+    login_as(client, UserFactory(role="finance"))
+    page = client.get("/jobs").text
+    form = page[page.index('action="/jobs/monthly-monitoring/run"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="year"' in form and 'name="month"' in form
+    assert client.post("/jobs/monthly-monitoring/run", data={"year": "2023", "month": "7"}).status_code == 302
+    run = session.scalar(select(JobRun).where(JobRun.job == "monthly-monitoring"))
+    assert (run.period, run.trigger, run.status) == ("2023-07", "manual", "succeeded")
+    assert _count(session, EvaluationRun, EvaluationRun.kind == "monitoring", EvaluationRun.month == 7) == 2
+
+    refused = client.post(
+        "/jobs/monthly-monitoring/run", data={"year": "2023", "month": "13"}, follow_redirects=True
+    )
+    assert "月份：" in refused.text
+    assert session.scalar(select(func.count()).select_from(JobRun)) == 1

@@ -101,6 +101,12 @@ def deadline_page() -> ResponseReturnValue:
                 return redirect(url_for("reporting.deadline_page", year=year))
             except ValidationFailed as exc:
                 errors = exc.errors
+    # The years with targets, and the next one (deadlines are set before its targets arrive).
+    years = sorted({*overview.years_available(), overview.today().year + 1, year}, reverse=True)
     return render_template(
-        "reporting/deadlines.html", year=year, deadlines=deadlines.deadlines_for_year(year), errors=errors
+        "reporting/deadlines.html",
+        year=year,
+        years=years,
+        deadlines=deadlines.deadlines_for_year(year),
+        errors=errors,
     ), (422 if errors else 200)

@@ -57,6 +57,18 @@ def _current_month(fired: datetime) -> Period:
     return fired.date().isoformat(), {"year": fired.year, "month": fired.month}
 
 
+def _a_month(year: int, month: int) -> Period:
+    return f"{year}-{month:02d}", {"year": year, "month": month}
+
+
+def _a_midyear(year: int, _month: int) -> Period:
+    return f"{year}-H1", {"year": year, "month": 7}
+
+
+def _a_year(year: int, _month: int) -> Period:
+    return f"{year}", {"year": year}
+
+
 @dataclass(frozen=True)
 class JobSpec:
     """A named job: ``func`` is ``"module:function"`` called with the period's keyword arguments;
@@ -69,6 +81,10 @@ class JobSpec:
     description: str = ""
     catch_up: bool = True
     roles: tuple[str, ...] = field(default=("finance", "admin"))
+    #: What 立即运行 asks for ("year", "month"), and the period of a chosen (year, month); a job
+    #: that works on "today" asks nothing.
+    asks: tuple[str, ...] = ()
+    chosen: Callable[[int, int], Period] | None = None
 
 
 JOBS: dict[str, JobSpec] = {}
@@ -82,8 +98,10 @@ def register_job(
     *,
     description: str = "",
     catch_up: bool = True,
+    asks: tuple[str, ...] = (),
+    chosen: Callable[[int, int], Period] | None = None,
 ) -> JobSpec:
-    spec = JobSpec(name, func, dict(cron), period, description, catch_up)
+    spec = JobSpec(name, func, dict(cron), period, description, catch_up, asks=asks, chosen=chosen)
     JOBS[name] = spec
     return spec
 
@@ -94,6 +112,8 @@ register_job(
     {"day": 6, "hour": 2, "minute": 0},
     previous_month,
     description=N_("上月绩效运行监控（全部部门）"),
+    asks=("year", "month"),
+    chosen=_a_month,
 )
 register_job(
     "midyear-monitoring",
@@ -101,6 +121,8 @@ register_job(
     {"month": 8, "day": 10, "hour": 3, "minute": 0},
     _midyear,
     description=N_("1–7月双监控"),
+    asks=("year",),
+    chosen=_a_midyear,
 )
 register_job(
     "self-assessment",
@@ -108,6 +130,8 @@ register_job(
     {"month": 1, "day": 20, "hour": 3, "minute": 0},
     _previous_year,
     description=N_("上一年度绩效自评"),
+    asks=("year",),
+    chosen=_a_year,
 )
 register_job(
     "execution-metrics",
@@ -115,6 +139,8 @@ register_job(
     {"hour": 1, "minute": 0},
     _current_month,
     description=N_("本月预算执行率等部门指标"),
+    asks=("year", "month"),
+    chosen=_a_month,
 )
 
 

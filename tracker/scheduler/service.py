@@ -14,8 +14,9 @@ from sqlalchemy import select
 from tracker.auth import access
 from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.reporting.overview import years_available
 from tracker.scheduler.models import JobRun
-from tracker.scheduler.registry import configured_jobs
+from tracker.scheduler.registry import JobSpec, configured_jobs
 from tracker.scheduler.runner import last_fire_time, run_in_context
 
 __all__ = ["job_overview", "recent_runs", "run_now"]
@@ -57,9 +58,24 @@ def job_overview(user: User) -> list[dict[str, Any]]:
                 "description": gettext(spec.description) if spec.description else "",
                 "cron": describe_cron(spec.cron),
                 "next": trigger.get_next_fire_time(None, now),
+                "asks": spec.asks,
+                "default": _default_period(spec, now),
             }
         )
     return rows
+
+
+def _default_period(spec: JobSpec, now: datetime) -> dict[str, int]:
+    """The year and month 立即运行 offers first: the job's latest due period, moved to the newest
+    year with targets when that one has none (a demo of 2023 opens on 2023, not on today)."""
+    if not spec.asks:
+        return {}
+    _, params = spec.period(last_fire_time(spec, now) or now)
+    year, month = int(params.get("year", now.year)), int(params.get("month", 12))
+    years = years_available()
+    if years and year not in years:
+        year, month = years[0], 12
+    return {"year": year, "month": month}
 
 
 def recent_runs(user: User, limit: int = 100) -> list[JobRun]:
@@ -69,17 +85,21 @@ def recent_runs(user: User, limit: int = 100) -> list[JobRun]:
     )
 
 
-def run_now(user: User, name: str) -> JobRun | None:
-    """Run ``name`` now for its latest due period (or the current one if it never fired), even if
-    that period already succeeded; the ledger still refuses a run while another, live one is
-    running (None). A run whose owner died is marked abandoned and this one runs the period."""
+def run_now(user: User, name: str, year: int | None = None, month: int | None = None) -> JobRun | None:
+    """Run ``name`` now for the period asked (``year``/``month``, for a job that asks them), else
+    its latest due period (or the current one if it never fired), even if that period already
+    succeeded; the ledger still refuses a run while another, live one is running (None). A run
+    whose owner died is marked abandoned and this one runs the period."""
     access.require_role(user, "finance", "admin")
     jobs = configured_jobs(current_app.config.get("SCHEDULER_JOBS"))
     if name not in jobs:
         raise access.NotFound(name)
     spec = jobs[name]
     now = datetime.now(_tz())
-    period, params = spec.period(last_fire_time(spec, now) or now)
+    if spec.chosen is not None and year is not None:
+        period, params = spec.chosen(year, month or 12)
+    else:
+        period, params = spec.period(last_fire_time(spec, now) or now)
     run_id = run_in_context(
         name, period=period, params=params, trigger="manual", user_id=getattr(user, "id", None)
     )
