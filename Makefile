@@ -90,8 +90,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy tracker
 
-pytest: install system-deps
+pytest: install system-deps node_modules/.installed
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# axe-core for the accessibility test, from package-lock.json (pinned, with integrity hashes).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 test: lint typecheck pytest
 

@@ -43,6 +43,18 @@ _CATALOG = (
     N_("支出"),
     N_("部门预算"),
     N_("实际完成值"),
+    # The form's choices (GRADES, LIKELIHOODS, DEVIATION_CATEGORIES), shown translated.
+    N_("达成"),
+    N_("部分达成"),
+    N_("未达成"),
+    N_("确定能"),
+    N_("有可能"),
+    N_("完全不可能"),
+    N_("经费保障"),
+    N_("制度保障"),
+    N_("人员保障"),
+    N_("硬件条件保障"),
+    N_("其他"),
 )
 MODE_LABELS = {
     "cumulative": "累计型",
