@@ -202,3 +202,30 @@ def test_the_deadlines_page_picks_its_year(client, world):
     )
     shown = client.get(f"/deadlines?year={next_year}").text
     assert f"{next_year}年度填报截止日期" in shown and f"{next_year}年2月7日" in shown
+
+
+def test_a_conflict_shows_both_versions_so_the_later_one_can_merge(client, world, session):
+    """Issue 11 §2: beside each field typed differently, the other person's saved value; the page
+    carries the current version, so the merged values save on the next click."""
+    writing.save_report(
+        world.department_user, world.unit.code, 2023, 7,
+        {world.count.id: {"actual": "60"}, world.rate.id: {"actual": "91"}}, 0,
+    )  # fmt: skip
+    login_as(client, world.reporter)
+    typed = {world.count: {"actual": "65"}, world.rate: {"actual": "91"}}
+    page = client.post(report_url(world), data=form(typed, 0)).get_data(as_text=True)
+    assert 'id="conflict-merge"' in page
+    assert f'data-theirs-for="i{world.count.id}.actual"' in page and "已保存的值：<strong>60</strong>" in page
+    assert f'data-theirs-for="i{world.rate.id}.actual"' not in page, (
+        "the same value on both sides is no conflict"
+    )
+    version = int(page.split('name="base_version" value="')[1].split('"')[0])
+    assert version == session.scalar(select(MonthlyReport).where(MonthlyReport.month == 7)).version
+    merged = client.post(report_url(world), data=form({world.count: {"actual": "62"}}, version))
+    assert merged.status_code == 302
+    session.expire_all()
+    saved = {
+        a.indicator_id: a.actual
+        for a in session.scalar(select(MonthlyReport).where(MonthlyReport.month == 7)).actuals
+    }
+    assert saved[world.count.id] == 62 and saved[world.rate.id] == 91

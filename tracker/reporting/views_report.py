@@ -56,6 +56,7 @@ def _render_form(
     typed: dict[int, dict[str, str]] | None = None,
     errors: dict[str, list[str]] | None = None,
     confirm: dict[str, list[str]] | None = None,
+    conflict: bool = False,
     status: int = 200,
 ) -> ResponseReturnValue:
     lamps = reading.typed_lamps(data, typed) if typed else {}
@@ -68,6 +69,7 @@ def _render_form(
         typed=typed or {},
         errors=errors or {},
         confirm=confirm or {},
+        conflict=conflict,
         lamps=lamps,
         evidence=evidence.list_evidence(data.report),
         grades=(*GRADES, NOT_APPLICABLE_GRADE),
@@ -108,8 +110,10 @@ def report(
         views_autosave.remember_saved(scope_url("report", data), saved.version)
     except Conflict as exc:
         flash(str(exc), "error")
+        # Both versions side by side: what was typed stays in the fields, what the other saved is
+        # shown beside each field that differs, and the form now carries the current version.
         return _render_form(
-            reading.get_report(user, unit_code, year, month, **scope), typed=values, status=409
+            reading.get_report(user, unit_code, year, month, **scope), typed=values, conflict=True, status=409
         )
     except writing.NeedsConfirmation as exc:
         flash(_("草稿已保存。以下数值看起来不寻常，请核对；确认无误请勾选“已核对”后再提交。"), "warning")

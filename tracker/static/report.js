@@ -77,6 +77,17 @@
     }).catch(function () { /* the server checks again on save */ });
   }
 
+  // After a conflict: 采用此值 puts the other person's saved value into the field.
+  form.querySelectorAll("[data-take-theirs]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var input = form.elements.namedItem(button.getAttribute("data-take-theirs"));
+      if (!input) { return; }
+      input.value = button.getAttribute("data-value");
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  });
+
   // 12/19 已填 per project and for the form: what still needs a value, as the clerk types.
   var completenessText = form.getAttribute("data-text-completeness") || "{filled}/{total}";
   function counted(scope) {
