@@ -68,7 +68,7 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
-    # Ceilings of an imported file, from the page and the command line (tracker.targets.files.Limits):
+    # Ceilings of an imported file, from the page and the command line (tracker.targets.tables.Limits):
     # rows after the header (blank ones count), columns, cells, and seconds to read it.
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
     IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "64"))

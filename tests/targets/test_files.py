@@ -20,7 +20,8 @@ from tests.targets.handmade_xlsx import (
     worksheet,
     xlsx,
 )
-from tracker.targets.files import FileRejected, Limits, read_table
+from tracker.targets.files import read_table
+from tracker.targets.tables import FileRejected, Limits
 
 HEADER = ["年度", "部门编码", "部门名称"]
 SMALL = Limits(max_rows=3, max_columns=4, max_cells=100)

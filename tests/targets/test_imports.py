@@ -16,9 +16,9 @@ from tracker.budget.models import Department, DepartmentBudgetLine, Project, Spe
 from tracker.core.audit import AuditEntry
 from tracker.extensions import db
 from tracker.reporting.models import IndicatorActual, MonthlyReport
-from tracker.targets.files import Limits
 from tracker.targets.imports import run_import
 from tracker.targets.models import Indicator
+from tracker.targets.tables import Limits
 
 TARGETS = DATA / "jiaozuo-2023-targets.csv"
 FAITHFUL = DATA / "jiaozuo-2023-targets.faithful.csv"

@@ -20,8 +20,8 @@ from tracker.auth import access
 from tracker.auth.access import NotFound
 from tracker.auth.models import User
 from tracker.core.errors import ValidationFailed
-from tracker.targets.files import Limits
 from tracker.targets.imports import ImportReport, run_import
+from tracker.targets.tables import Limits
 
 __all__ = ["PAGE_IMPORT_KINDS", "stage_import", "confirm_import", "staged"]
 

@@ -12,7 +12,7 @@ from tracker.auth import access
 from tracker.core.errors import ValidationFailed
 from tracker.reporting import staging
 from tracker.reporting.views_common import bp
-from tracker.targets.files import FileRejected
+from tracker.targets.tables import FileRejected
 
 # ---------------------------------------------------------------- imports
 

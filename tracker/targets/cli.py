@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from tracker.targets.files import Limits
 from tracker.targets.imports import ImportReport, run_import
+from tracker.targets.tables import Limits
 
 
 def _finish(report: ImportReport) -> None:

@@ -16,8 +16,9 @@ from typing import IO, Any, Protocol
 from marshmallow import Schema, ValidationError
 
 from tracker.extensions import db
-from tracker.targets.files import FileRejected, Limits, Table, open_source, read_table
+from tracker.targets.files import open_source, read_table
 from tracker.targets.schemas import HEADERS, REQUIRED_HEADERS
+from tracker.targets.tables import FileRejected, Limits, Table
 
 __all__ = [
     "ImportReport",
