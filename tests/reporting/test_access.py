@@ -231,3 +231,14 @@ def test_who_may_import_actuals(world, who):
     home = access.import_home_department(user)
     expected = user.department if who in ("department", "foreign_department") else None
     assert home is expected
+
+
+# ---------------------------------------------------------------- imports of a department's tables (issue 14)
+
+IMPORT_DEPARTMENT_TABLES = dict(zip(ROLES, (False, False, False, True, True, False, False), strict=True))
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_who_may_import_a_departments_tables(world, who):
+    assert access.can_import_department_tables(world.users()[who]) is IMPORT_DEPARTMENT_TABLES[who]
+    assert access.can_import_department_tables(None)  # the command line

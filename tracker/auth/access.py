@@ -284,3 +284,12 @@ def refuse(user, what: str) -> Forbidden:
 def can_read_evaluations(user: object) -> bool:
     """Evaluation results (绩效监控, 绩效自评: pages and API): every role but a unit's reporter."""
     return getattr(user, "role", None) != "reporter"
+
+
+# ---------------------------------------------------------------- imports and API reads (issue 14, layers-api)
+
+
+def can_import_department_tables(user: User | None) -> bool:
+    """Import a department's own tables — 绩效目标表, 项目预算, 部门预算, 支出 (SPEC §1, §8): the
+    command line (``None``) or a department's admin; each row is further limited to its department."""
+    return user is None or can_import(user)
