@@ -10,16 +10,16 @@ from flask.views import MethodView
 from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
-from tracker.api.schemas import (
+from tracker.api.schemas.catalog import (
     DepartmentArgs,
     DepartmentSchema,
     IndicatorArgs,
     IndicatorSchema,
     ProjectArgs,
     ProjectSchema,
-    ScopeArgs,
     UnitSchema,
 )
+from tracker.api.schemas.common import ScopeArgs
 from tracker.budget.models import Project
 
 __all__ = ["departments", "units", "projects", "indicators"]

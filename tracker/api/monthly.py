@@ -18,7 +18,7 @@ from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
 from tracker.api.errors import ApiError
-from tracker.api.schemas import (
+from tracker.api.schemas.monthly import (
     ReportArgs,
     ReportSchema,
     ReportSummarySchema,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import EXCLUDE, Schema, fields, validate
 
 from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
-from tracker.api.schemas import DeliveryArgs, DeliverySchema, Timestamp
-from tracker.scheduler.models import LEDGER_STATUSES
+from tracker.api.schemas.operations import DeliveryArgs, DeliverySchema, JobRunArgs, JobRunSchema
 
 __all__ = ["job_runs", "deliveries"]
 
@@ -24,35 +22,6 @@ deliveries = ApiBlueprint(
     url_prefix="/api/v1/deliveries",
     description="报送记录：发给财政局的报表包及每次发送（部门管理员看本部门，财政局看全部）",
 )
-
-
-class JobRunArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    job = fields.String(
-        validate=validate.Length(max=80, error="任务名最多 80 个字"), metadata={"description": "任务名"}
-    )
-    status = fields.String(
-        validate=validate.OneOf(LEDGER_STATUSES, error="状态应为 " + " / ".join(LEDGER_STATUSES) + " 之一"),
-        metadata={"description": "running | succeeded | failed | abandoned"},
-    )
-
-
-class JobRunSchema(Schema):
-    id = fields.Integer(required=True)
-    job = fields.String(required=True)
-    period = fields.String(required=True)
-    params = fields.Dict(required=True)
-    trigger = fields.String(required=True, metadata={"description": "schedule | catch-up | manual"})
-    status = fields.String(
-        required=True, metadata={"description": "running | succeeded | failed | abandoned"}
-    )
-    started_at = Timestamp(required=True)
-    finished_at = Timestamp(allow_none=True)
-    rows = fields.Integer(allow_none=True, metadata={"description": "写入行数"})
-    error = fields.String(allow_none=True)
-    host = fields.String(required=True)
 
 
 @job_runs.route("")

@@ -11,7 +11,12 @@ from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
 from tracker.api.errors import ApiError
-from tracker.api.schemas import ImportReportSchema, SpendingArgs, SpendingEntrySchema, SpendingUpsertSchema
+from tracker.api.schemas.spending import (
+    ImportReportSchema,
+    SpendingArgs,
+    SpendingEntrySchema,
+    SpendingUpsertSchema,
+)
 from tracker.auth import access
 from tracker.targets.imports import ImportReport, import_records
 
