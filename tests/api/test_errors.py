@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.api import services
+from tracker.targets import reading
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_an_unexpected_failure_is_a_500_in_the_same_shape(app, api, monkeypatch)
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "list_departments", broken)
+    monkeypatch.setattr(reading, "departments_query", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         response = api.get("/departments", as_="dept122")

@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
 
-from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
+from tracker.api.paging import page
 from tracker.api.schemas.catalog import (
     DepartmentArgs,
     DepartmentSchema,
@@ -20,7 +21,12 @@ from tracker.api.schemas.catalog import (
     UnitSchema,
 )
 from tracker.api.schemas.common import ScopeArgs
-from tracker.budget.models import Project
+from tracker.auth import access
+from tracker.budget import money
+from tracker.budget.models import Department, Project, Unit
+from tracker.extensions import db
+from tracker.targets import reading
+from tracker.targets.models import Indicator
 
 __all__ = ["departments", "units", "projects", "indicators"]
 
@@ -39,18 +45,18 @@ class Departments(MethodView):
     @departments.response(200, DepartmentSchema(many=True))
     @departments.paginate(page_size=20)
     @errors(departments)
-    def get(self, pagination_parameters):
+    def get(self, pagination_parameters: PaginationParameters) -> list[Department]:
         """部门列表（当前用户可见的）"""
-        return services.list_departments(current_api_user(), pagination_parameters)
+        return page(reading.departments_query(current_api_user()), pagination_parameters)
 
 
 @departments.route("/<code>")
 class DepartmentItem(MethodView):
     @departments.response(200, DepartmentSchema)
     @errors(departments, 404)
-    def get(self, code: str):
+    def get(self, code: str) -> Department:
         """一个部门"""
-        return services.get_department(current_api_user(), code)
+        return access.require_department(current_api_user(), code)
 
 
 @units.route("")
@@ -59,26 +65,26 @@ class Units(MethodView):
     @units.response(200, UnitSchema(many=True))
     @units.paginate(page_size=20)
     @errors(units, 404)
-    def get(self, args: dict[str, Any], pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Unit]:
         """预算单位列表（可按部门筛选）"""
-        filters = services.Filters(department=args.get("department"))
-        return services.list_units(current_api_user(), filters, pagination_parameters)
+        query = reading.units_query(current_api_user(), args.get("department"))
+        return page(query, pagination_parameters)
 
 
 @units.route("/<code>")
 class UnitItem(MethodView):
     @units.response(200, UnitSchema)
     @errors(units, 404)
-    def get(self, code: str):
+    def get(self, code: str) -> Unit:
         """一个预算单位"""
-        return services.get_unit(current_api_user(), code)
+        return access.require_unit(current_api_user(), code)
 
 
 def _present(items: list[Project]) -> list[dict[str, Any]]:
-    money = services.project_money(items)
+    spending = money.project_spending(db.session.connection(), [p.id for p in items])
     out = []
     for project in items:
-        sums, through = money[project.id]
+        sums, through = spending[project.id].by_category, spending[project.id].through_month
         out.append(
             {
                 "year": project.year,
@@ -107,10 +113,15 @@ class Projects(MethodView):
     @projects.response(200, ProjectSchema(many=True))
     @projects.paginate(page_size=20)
     @errors(projects, 404)
-    def get(self, args: dict[str, Any], pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[dict[str, Any]]:
         """项目列表（可按年度、部门、预算单位筛选），含预算和绩效指标"""
-        items = services.list_projects(current_api_user(), services.Filters(**args), pagination_parameters)
-        return _present(items)
+        query = reading.projects_query(
+            current_api_user(),
+            year=args.get("year"),
+            department_code=args.get("department"),
+            unit_code=args.get("unit"),
+        )
+        return _present(page(query, pagination_parameters))
 
 
 @projects.route("/<code>")
@@ -118,9 +129,9 @@ class ProjectItem(MethodView):
     @projects.arguments(ProjectArgs, location="query")
     @projects.response(200, ProjectSchema)
     @errors(projects, 404)
-    def get(self, args: dict[str, Any], code: str):
+    def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
         """一个项目（按项目编码；缺省年度为最近一年）"""
-        project = services.get_project(current_api_user(), code, args.get("year"))
+        project = reading.readable_project(current_api_user(), code, args.get("year"))
         return _present([project])[0]
 
 
@@ -130,15 +141,22 @@ class Indicators(MethodView):
     @indicators.response(200, IndicatorSchema(many=True))
     @indicators.paginate(page_size=20)
     @errors(indicators, 404)
-    def get(self, args: dict[str, Any], pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Indicator]:
         """绩效指标列表（项目指标和部门整体指标；可按年度、部门、单位、项目筛选）"""
-        return services.list_indicators(current_api_user(), services.Filters(**args), pagination_parameters)
+        query = reading.indicators_query(
+            current_api_user(),
+            year=args.get("year"),
+            department_code=args.get("department"),
+            unit_code=args.get("unit"),
+            project_code=args.get("project"),
+        )
+        return page(query, pagination_parameters)
 
 
 @indicators.route("/<int(max=2147483647):indicator_id>")
 class IndicatorItem(MethodView):
     @indicators.response(200, IndicatorSchema)
     @errors(indicators, 404)
-    def get(self, indicator_id: int):
+    def get(self, indicator_id: int) -> Indicator:
         """一个绩效指标"""
-        return services.get_indicator(current_api_user(), indicator_id)
+        return reading.readable_indicator(current_api_user(), indicator_id)

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import Response, jsonify
 from flask.views import MethodView
 
-from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
 from tracker.api.errors import ApiError
@@ -23,6 +22,7 @@ from tracker.api.schemas.evaluations import (
 )
 from tracker.auth import access
 from tracker.evaluation import service as evaluation
+from tracker.evaluation.stored import requested_department
 
 __all__ = ["evaluations"]
 
@@ -41,7 +41,7 @@ _EVALUATED_AT = {
 }
 
 
-def _answer(document: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _answer(document: dict[str, Any]) -> Response:
     """The document exactly as the CLI prints it; when it was stored goes in a header."""
     document = dict(document)
     evaluated_at = document.pop("evaluated_at", None)
@@ -53,7 +53,7 @@ def _answer(document: dict[str, Any]):  # type: ignore[no-untyped-def]
 
 def _document(kind: str, year: int, month: int | None, department: str | None) -> dict[str, Any]:
     user = current_api_user()
-    code = services.evaluation_department(user, department, year)
+    code = requested_department(user, department)
     try:
         if kind == "monitoring":
             assert month is not None
@@ -70,7 +70,7 @@ def _document(kind: str, year: int, month: int | None, department: str | None) -
         raise access.NotFound(str(exc)) from exc
 
 
-def _run(kind: str, year: int, month: int | None, department: str):  # type: ignore[no-untyped-def]
+def _run(kind: str, year: int, month: int | None, department: str) -> Response:
     """重新计算: the department's admin or finance (the pages' rule); stored, replacing the last run."""
     try:
         return _answer(evaluation.rerun(current_api_user(), kind, year, month, department))
@@ -89,7 +89,7 @@ class Monitoring(MethodView):
         headers=_EVALUATED_AT,
     )
     @errors(evaluations, 404, 422)
-    def get(self, args: dict[str, Any]):
+    def get(self, args: dict[str, Any]) -> Response:
         """绩效运行监控（双监控），截至 month 月（SPEC §5、§9）"""
         return _answer(_document("monitoring", args["year"], args["month"], args.get("department")))
 
@@ -98,7 +98,7 @@ class Monitoring(MethodView):
         200, schema=MonitoringDocumentSchema, success=True, description="刚计算并保存的绩效运行监控文档"
     )
     @errors(evaluations, 403, 404, 422)
-    def post(self, args: dict[str, Any]):
+    def post(self, args: dict[str, Any]) -> Response:
         """重新计算并保存绩效运行监控（同 `flask tracker evaluate monitoring`）；部门管理员（本部门）、财政局"""
         return _run(evaluation.MONITORING, args["year"], args["month"], args["department"])
 
@@ -114,7 +114,7 @@ class SelfAssessment(MethodView):
         headers=_EVALUATED_AT,
     )
     @errors(evaluations, 404, 422)
-    def get(self, args: dict[str, Any]):
+    def get(self, args: dict[str, Any]) -> Response:
         """绩效自评（SPEC §6、§9）"""
         return _answer(_document("self-assessment", args["year"], None, args.get("department")))
 
@@ -123,6 +123,6 @@ class SelfAssessment(MethodView):
         200, schema=SelfAssessmentDocumentSchema, success=True, description="刚计算并保存的绩效自评文档"
     )
     @errors(evaluations, 403, 404, 422)
-    def post(self, args: dict[str, Any]):
+    def post(self, args: dict[str, Any]) -> Response:
         """重新计算并保存绩效自评（同 `flask tracker evaluate self-assessment`）；部门管理员（本部门）、财政局"""
         return _run(evaluation.SELF_ASSESSMENT, args["year"], None, args["department"])

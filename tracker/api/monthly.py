@@ -13,11 +13,12 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
 
-from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
 from tracker.api.errors import ApiError
+from tracker.api.paging import page
 from tracker.api.schemas.monthly import (
     ReportArgs,
     ReportSchema,
@@ -29,6 +30,8 @@ from tracker.api.schemas.monthly import (
 from tracker.auth import access
 from tracker.reporting import services as reporting
 from tracker.reporting.models import MonthlyReport
+from tracker.reporting.reading import reports_query
+from tracker.targets.reading import department_codes, unit_codes
 
 __all__ = ["reports", "department_reports"]
 
@@ -160,14 +163,18 @@ def _required_version(unit: str | None, department: str | None, year: int, month
     return current if current in versions else min(versions)
 
 
-def _answer(
-    unit: str | None, department: str | None, year: int, month: int
-) -> tuple[dict[str, Any], int, dict[str, str]]:
+#: A report document, its status and its ETag header.
+Answer = tuple[dict[str, Any], int, dict[str, str]]
+
+
+def _answer(unit: str | None, department: str | None, year: int, month: int) -> Answer:
     data = reporting.get_report(current_api_user(), unit, year, month, department_code=department)
     return present(data), 200, {"ETag": etag(data.version)}
 
 
-def _act(action: str, unit: str | None, department: str | None, year: int, month: int, body: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _act(
+    action: str, unit: str | None, department: str | None, year: int, month: int, body: dict[str, Any]
+) -> Answer:
     """Run one business action of :mod:`tracker.reporting.services` and answer the report."""
     user = current_api_user()
     # A foreign report is 404 before any header is looked at.
@@ -205,11 +212,19 @@ class Reports(MethodView):
     @reports.response(200, ReportSummarySchema(many=True))
     @reports.paginate(page_size=20)
     @errors(reports, 404)
-    def get(self, args: dict[str, Any], pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[dict[str, Any]]:
         """月度报告列表（预算单位和部门整体；可按年度、月份、部门、单位、状态筛选）"""
-        items = services.list_reports(current_api_user(), services.Filters(**args), pagination_parameters)
-        units = services.unit_codes({r.unit_id for r in items if r.unit_id})
-        departments = services.department_codes({r.department_id for r in items})
+        query = reports_query(
+            current_api_user(),
+            year=args.get("year"),
+            month=args.get("month"),
+            status=args.get("status"),
+            department_code=args.get("department"),
+            unit_code=args.get("unit"),
+        )
+        items = page(query, pagination_parameters)
+        units = unit_codes({r.unit_id for r in items if r.unit_id})
+        departments = department_codes({r.department_id for r in items})
         return [summary(r, units, departments) for r in items]
 
 
@@ -227,14 +242,14 @@ def _routes(blueprint: ApiBlueprint, key: str, what: str) -> None:
     class Item(MethodView):
         @blueprint.response(200, ReportSchema, headers=_ETAG)
         @errors(blueprint, 404)
-        def get(self, year: int, month: int, **codes: str):
+        def get(self, year: int, month: int, **codes: str) -> Answer:
             return _answer(*scope(codes[key]), year, month)
 
         @blueprint.arguments(ReportValuesSchema)
         @blueprint.response(200, ReportSchema, headers=_ETAG)
         @blueprint.doc(parameters=[_IF_MATCH])
         @errors(blueprint, 403, 404, 409, 412, 422, 428)
-        def put(self, body: dict[str, Any], year: int, month: int, **codes: str):
+        def put(self, body: dict[str, Any], year: int, month: int, **codes: str) -> Answer:
             return _act("save", *scope(codes[key]), year, month, body)
 
     Item.get.__doc__ = f"读取{what}月度报告（含各指标实际值和亮灯）；ETag 为报告版本"
@@ -258,7 +273,7 @@ def _action_route(
     blueprint: ApiBlueprint, base: str, key: str, scope: Scope, action: str, schema: Any, text: str
 ) -> None:
     class Action(MethodView):
-        def post(self, *args: Any, year: int, month: int, **codes: str):
+        def post(self, *args: Any, year: int, month: int, **codes: str) -> Answer:
             body = args[0] if args else {}
             return _act(action, *scope(codes[key]), year, month, body)
 

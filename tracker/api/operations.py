@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
 
-from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
+from tracker.api.paging import page
 from tracker.api.schemas.operations import DeliveryArgs, DeliverySchema, JobRunArgs, JobRunSchema
+from tracker.reports.delivery_reading import deliveries_query, readable_delivery
+from tracker.reports.models import Delivery
+from tracker.scheduler import service as scheduler
+from tracker.scheduler.models import JobRun
 
 __all__ = ["job_runs", "deliveries"]
 
@@ -30,20 +35,19 @@ class JobRuns(MethodView):
     @job_runs.response(200, JobRunSchema(many=True))
     @job_runs.paginate(page_size=20)
     @errors(job_runs, 403)
-    def get(self, args: dict[str, Any], pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[JobRun]:
         """定时任务运行记录，最新在前（可按任务名、状态筛选）"""
-        return services.list_job_runs(
-            current_api_user(), args.get("job"), args.get("status"), pagination_parameters
-        )
+        query = scheduler.job_runs_query(current_api_user(), args.get("job"), args.get("status"))
+        return page(query, pagination_parameters)
 
 
 @job_runs.route("/<int(max=2147483647):run_id>")
 class JobRunItem(MethodView):
     @job_runs.response(200, JobRunSchema)
     @errors(job_runs, 403, 404)
-    def get(self, run_id: int):
+    def get(self, run_id: int) -> JobRun:
         """一次运行"""
-        return services.get_job_run(current_api_user(), run_id)
+        return scheduler.job_run(current_api_user(), run_id)
 
 
 @deliveries.route("")
@@ -52,15 +56,23 @@ class Deliveries(MethodView):
     @deliveries.response(200, DeliverySchema(many=True))
     @deliveries.paginate(page_size=20)
     @errors(deliveries, 404)
-    def get(self, args: dict[str, Any], pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Delivery]:
         """报送记录，最新在前（可按年度、月份、部门、类型、状态筛选）"""
-        return services.list_deliveries(current_api_user(), services.Filters(**args), pagination_parameters)
+        query = deliveries_query(
+            current_api_user(),
+            year=args.get("year"),
+            month=args.get("month"),
+            status=args.get("status"),
+            kind=args.get("kind"),
+            department_code=args.get("department"),
+        )
+        return page(query, pagination_parameters)
 
 
 @deliveries.route("/<int(max=2147483647):delivery_id>")
 class DeliveryItem(MethodView):
     @deliveries.response(200, DeliverySchema)
     @errors(deliveries, 404)
-    def get(self, delivery_id: int):
+    def get(self, delivery_id: int) -> Delivery:
         """一条报送记录（含每次发送尝试）"""
-        return services.get_delivery(current_api_user(), delivery_id)
+        return readable_delivery(current_api_user(), delivery_id)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest.pagination import PaginationParameters
 
-from tracker.api import services
 from tracker.api.core import ApiBlueprint, current_api_user
 from tracker.api.docs import errors
 from tracker.api.errors import ApiError
+from tracker.api.paging import page
 from tracker.api.schemas.spending import (
     ImportReportSchema,
     SpendingArgs,
@@ -18,6 +19,7 @@ from tracker.api.schemas.spending import (
     SpendingUpsertSchema,
 )
 from tracker.auth import access
+from tracker.targets import reading
 from tracker.targets.imports import ImportReport, import_records
 
 __all__ = ["spending", "row_errors"]
@@ -47,18 +49,19 @@ class Spending(MethodView):
     @spending.response(200, SpendingEntrySchema(many=True))
     @spending.paginate(page_size=20)
     @errors(spending, 404)
-    def get(self, args: dict[str, Any], pagination_parameters):
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[dict[str, Any]]:
         """支出记录列表（可按年度、月份、部门、单位、项目、类别筛选）"""
-        filters = services.Filters(
+        query = reading.spending_query(
+            current_api_user(),
             year=args.get("year"),
             month=args.get("month"),
-            department=args.get("department"),
-            unit=args.get("unit"),
-            project=args.get("project"),
-            kind=args.get("category"),
+            department_code=args.get("department"),
+            unit_code=args.get("unit"),
+            project_code=args.get("project"),
+            category=args.get("category"),
         )
-        entries = services.list_spending(current_api_user(), filters, pagination_parameters)
-        units = services.unit_codes({e.unit_id for e in entries})
+        entries = page(query, pagination_parameters)
+        units = reading.unit_codes({e.unit_id for e in entries})
         return [
             {
                 "year": e.year,
@@ -75,7 +78,7 @@ class Spending(MethodView):
     @spending.arguments(SpendingUpsertSchema)
     @spending.response(200, ImportReportSchema)
     @errors(spending, 403, 422)
-    def post(self, body: dict[str, Any]):
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """批量写入支出记录（按 年度+月份+单位+项目+类别 更新或新增）；任何一行有误则全部不写入，
         errors 逐行列出（records.<序号>.<字段>）。dry_run 为 true 时只校验。部门管理员可用。"""
         user = current_api_user()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.orm import QueryableAttribute
 
 from tracker.auth.models import User
 from tracker.budget.models import Department, Project, Unit
@@ -293,3 +295,19 @@ def can_import_department_tables(user: User | None) -> bool:
     """Import a department's own tables — 绩效目标表, 项目预算, 部门预算, 支出 (SPEC §1, §8): the
     command line (``None``) or a department's admin; each row is further limited to its department."""
     return user is None or can_import(user)
+
+
+def whole_department_ids(user: User | None) -> set[int] | None:
+    """The departments whose 部门整体 data (department indicators and reports, evaluations,
+    deliveries) ``user`` reads; ``None`` means all of them. A unit's reporter reads none."""
+    if getattr(user, "role", None) == "reporter":
+        return set()
+    return visible_department_ids(user)
+
+
+def among(column: ColumnElement[Any] | QueryableAttribute[Any], ids: set[int] | None) -> ColumnElement[bool]:
+    """The SQL condition ``column IN ids`` for ids from :func:`visible_unit_ids` and its kin: ``None``
+    (everything visible) is no condition at all, and an empty set matches no row."""
+    if ids is None:
+        return true()
+    return column.in_(ids or {-1})

@@ -24,6 +24,8 @@ __all__ = [
     "department_money",
     "department_money_through",
     "department_fund_lines",
+    "ProjectSpending",
+    "project_spending",
 ]
 
 _QUOTES = re.compile(r"[\"“”'‘’「」『』\s]")
@@ -131,3 +133,33 @@ def department_money_through(
         spending_through(conn, year, month, [department_id]).get(department_id, {}),
         budget_lines(conn, year, [department_id]).get(department_id, {}),
     )
+
+
+@dataclass(frozen=True)
+class ProjectSpending:
+    """A project's spending rows summed by 类别 over its year, as recorded (no rule applied), and the
+    last month with a row (None: no row yet)."""
+
+    by_category: dict[str, Decimal]
+    through_month: int | None
+
+
+def project_spending(conn: Connection, ids: Sequence[int]) -> dict[int, ProjectSpending]:
+    """:class:`ProjectSpending` of each project in ``ids`` (every one, rows or not): one query."""
+    sums: dict[int, dict[str, Decimal]] = {i: {} for i in ids}
+    through: dict[int, int] = {}
+    if ids:
+        query = (
+            select(
+                SpendingEntry.project_id,
+                SpendingEntry.category,
+                func.sum(SpendingEntry.amount).label("amount"),
+                func.max(SpendingEntry.month).label("month"),
+            )
+            .where(SpendingEntry.project_id.in_(list(ids)))
+            .group_by(SpendingEntry.project_id, SpendingEntry.category)
+        )
+        for row in conn.execute(query):
+            sums[row.project_id][row.category] = Decimal(row.amount)
+            through[row.project_id] = max(through.get(row.project_id, 0), int(row.month))
+    return {i: ProjectSpending(sums[i], through.get(i)) for i in ids}

@@ -24,6 +24,7 @@ __all__ = [
     "can_run",
     "readable_departments",
     "require_readable",
+    "requested_department",
     "stored_monitoring",
     "stored_self_assessment",
 ]
@@ -105,3 +106,24 @@ def require_readable(user: Any, department_code: str) -> Department:
 def can_run(user: Any, department: Department) -> bool:
     """Run an evaluation or review a self-assessment: the department's admin or finance."""
     return access.can_manage_department(user, department.id) or access.is_finance(user)
+
+
+def requested_department(user: Any, code: str | None) -> str | None:
+    """The department whose results a request asks for: the one named (checked: a foreign one, or
+    one the user does not read as a whole, is NotFound), else the only one the user reads as a
+    whole, else None for a user who reads them all (the evaluation service picks the year's only
+    department, or refuses)."""
+    if code:
+        department = access.require_department(user, code)
+        if not access.can_read_department_whole(user, department.id):
+            raise access.NotFound(f"department {code}")
+        return department.code
+    visible = access.whole_department_ids(user)
+    if visible is None:
+        return None
+    if not visible:
+        raise access.NotFound("evaluation")
+    codes = list(db.session.scalars(select(Department.code).where(Department.id.in_(visible))))
+    if len(codes) != 1:
+        raise access.NotFound("evaluation")
+    return codes[0]

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, or_, select
 
 from tracker import rules
 from tracker.auth import access
@@ -21,6 +21,7 @@ from tracker.auth.models import User
 from tracker.budget import money
 from tracker.budget.models import Department, Project, Unit
 from tracker.core.errors import NotFound
+from tracker.core.queries import where_given
 from tracker.core.settings import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadline_for, is_overdue, today
@@ -32,6 +33,7 @@ from tracker.rules.numbers import UNJUDGED
 from tracker.rules.packs import RulePack
 from tracker.rules.plausibility import plausibility_warnings
 from tracker.targets.models import Indicator
+from tracker.targets.reading import require_scope
 
 __all__ = [
     "ReportData",
@@ -45,6 +47,7 @@ __all__ = [
     "report_indicators",
     "find_report",
     "parse_values",
+    "reports_query",
 ]
 
 
@@ -335,3 +338,34 @@ def typed_lamps(data: ReportData, typed: Mapping[int, Mapping[str, Any]]) -> dic
         else:
             lamps[row.indicator.id] = lamp_for(row.indicator, values, data.month, pack)
     return lamps
+
+
+def reports_query(
+    user: User | None,
+    *,
+    year: int | None = None,
+    month: int | None = None,
+    status: str | None = None,
+    department_code: str | None = None,
+    unit_code: str | None = None,
+) -> Select[MonthlyReport]:
+    """The stored monthly reports ``user`` reads, latest period first: the units' reports of the units
+    it reads, and the 部门整体 reports of the departments it reads as a whole. A department or unit
+    named that it may not read is NotFound."""
+    department, unit = require_scope(user, department_code, unit_code)
+    visible = or_(
+        access.among(MonthlyReport.unit_id, access.visible_unit_ids(user)),
+        and_(
+            MonthlyReport.unit_id.is_(None),
+            access.among(MonthlyReport.department_id, access.whole_department_ids(user)),
+        ),
+    )
+    query = where_given(
+        select(MonthlyReport).where(visible),
+        (MonthlyReport.year, year),
+        (MonthlyReport.month, month),
+        (MonthlyReport.status, status),
+        (MonthlyReport.department_id, department.id if department else None),
+        (MonthlyReport.unit_id, unit.id if unit else None),
+    )
+    return query.order_by(MonthlyReport.year.desc(), MonthlyReport.month.desc(), MonthlyReport.scope_key)

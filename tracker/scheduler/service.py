@@ -1,5 +1,5 @@
 """What the /jobs page shows and does: the registered jobs with their next firing, recent runs,
-and "run now" (finance and admin only)."""
+and "run now" (finance and admin only); the runs for the API too."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from tracker.auth import access
 from tracker.auth.models import User
@@ -19,7 +19,7 @@ from tracker.scheduler.models import JobRun
 from tracker.scheduler.registry import JobSpec, configured_jobs
 from tracker.scheduler.runner import last_fire_time, run_in_context
 
-__all__ = ["job_overview", "recent_runs", "run_now"]
+__all__ = ["job_overview", "recent_runs", "run_now", "job_runs_query", "job_run"]
 
 
 def _tz() -> ZoneInfo:
@@ -79,10 +79,28 @@ def _default_period(spec: JobSpec, now: datetime) -> dict[str, int]:
 
 
 def recent_runs(user: User, limit: int = 100) -> list[JobRun]:
+    return list(db.session.scalars(job_runs_query(user).limit(limit)))
+
+
+def job_runs_query(user: User | None, job: str | None = None, status: str | None = None) -> Select[JobRun]:
+    """定时任务运行记录, newest first (of one job, in one status, if given): finance and the
+    系统管理员 only, as on the /jobs page (anyone else: Forbidden)."""
     access.require_role(user, "finance", "admin")
-    return list(
-        db.session.scalars(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit))
-    )
+    query = select(JobRun)
+    if job:
+        query = query.where(JobRun.job == job)
+    if status:
+        query = query.where(JobRun.status == status)
+    return query.order_by(JobRun.started_at.desc(), JobRun.id.desc())
+
+
+def job_run(user: User | None, run_id: int) -> JobRun:
+    """One run, for finance and the 系统管理员 (anyone else: Forbidden); a missing one is NotFound."""
+    access.require_role(user, "finance", "admin")
+    run = db.session.get(JobRun, run_id)
+    if run is None:
+        raise access.NotFound(f"job run {run_id}")
+    return run
 
 
 def run_now(user: User, name: str, year: int | None = None, month: int | None = None) -> JobRun | None:
