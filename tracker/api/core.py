@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, Request, Response, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api, Blueprint
 from marshmallow import ValidationError
@@ -23,6 +24,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from tracker.api.errors import ApiError, ErrorSchema, error_response, flatten_errors
 from tracker.api.tokens import TokenError, authenticate_token
 from tracker.auth.access import Forbidden, NotFound
+from tracker.auth.models import User
 from tracker.extensions import csrf, limiter
 from tracker.web_input import strict_loads
 
@@ -41,7 +43,7 @@ class DecimalJsonParser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 422
 
-    def _raw_load_json(self, req):  # type: ignore[no-untyped-def]
+    def _raw_load_json(self, req: Request) -> Any:
         if not is_json_request(req):
             return webargs_core.missing
         data = req.get_data(cache=True)
@@ -64,7 +66,7 @@ class TrackerApi(Api):
         # the API's handlers are registered on its own blueprints and /api/ paths instead.
         return None
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         return http_error(error)
 
     def _register_pagination_header(self) -> None:
@@ -85,7 +87,7 @@ class TrackerApi(Api):
 api = TrackerApi()
 
 
-def current_api_user():  # type: ignore[no-untyped-def]
+def current_api_user() -> User:
     """The user of the bearer token of this request (checked by :func:`_authenticate`)."""
     user, _token, error = _resolve_token()
     if error is not None:
@@ -141,7 +143,7 @@ def _authenticate() -> None:
         raise ApiError(401, error, headers={"WWW-Authenticate": 'Bearer realm="tracker"'})
 
 
-def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+def http_error(error: HTTPException) -> Response:
     code = error.code or 500
     data = getattr(error, "data", None) or {}
     errors = None
@@ -153,24 +155,25 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     headers = dict(data.get("headers") or {})
     if code == 429:
         log.warning("api 429: path=%s ip=%s", request.path, request.remote_addr)
-    if code == 405 and error.valid_methods:  # type: ignore[attr-defined]
-        headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    valid_methods = getattr(error, "valid_methods", None)
+    if code == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
     return error_response(code, message, errors, headers=headers)
 
 
-def _api_error(error: ApiError):  # type: ignore[no-untyped-def]
+def _api_error(error: ApiError) -> Response:
     return error_response(error.code, error.message, error.errors, status=error.status, headers=error.headers)
 
 
-def _not_found(_error: NotFound):  # type: ignore[no-untyped-def]
+def _not_found(_error: NotFound) -> Response:
     return error_response(404)
 
 
-def _forbidden(_error: Forbidden):  # type: ignore[no-untyped-def]
+def _forbidden(_error: Forbidden) -> Response:
     return error_response(403)
 
 
-def _validation(error: ValidationError):  # type: ignore[no-untyped-def]
+def _validation(error: ValidationError) -> Response:
     return error_response(422, None, flatten_errors(error.messages))
 
 
@@ -233,8 +236,8 @@ def _claim_api_paths(app: Flask) -> None:
         app.register_error_handler(code, _api_or(previous, code))
 
 
-def _api_or(previous: Any, code: int):  # type: ignore[no-untyped-def]
-    def handler(error):  # type: ignore[no-untyped-def]
+def _api_or(previous: Any, code: int) -> Callable[[HTTPException], Any]:
+    def handler(error: HTTPException) -> Any:
         if request.path.startswith("/api/"):
             if code == 500:
                 original = getattr(error, "original_exception", None)

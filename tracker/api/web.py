@@ -6,6 +6,7 @@ These are pages (session login, CSRF-protected forms), not API routes.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,13 +18,14 @@ from tracker.api.tokens import (
     revoke_token,
     token_state,
 )
+from tracker.auth.models import ApiToken
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 
 
 @bp.post("/")
 @login_required
-def create():
+def create() -> ResponseReturnValue:
     name = request.form.get("name", "")
     raw_days = request.form.get("expires_days", "").strip()
     try:
@@ -47,7 +49,7 @@ def create():
 
 @bp.post("/<int:token_id>/revoke")
 @login_required
-def revoke(token_id: int):
+def revoke(token_id: int) -> ResponseReturnValue:
     try:
         token = revoke_token(current_user._get_current_object(), token_id)
     except LookupError:
@@ -56,7 +58,7 @@ def revoke(token_id: int):
     return redirect(url_for("auth.account"))
 
 
-def _tokens_of_current_user():  # type: ignore[no-untyped-def]
+def _tokens_of_current_user() -> list[tuple[ApiToken, str]]:
     if not current_user.is_authenticated:
         return []
     return [(token, token_state(token)) for token in list_tokens(current_user._get_current_object())]
