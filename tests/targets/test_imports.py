@@ -378,3 +378,40 @@ def test_not_applicable_actuals_import_with_their_reason_and_are_refused_without
     assert "读取: 行 2 列 实际完成值: “—”读作 不适用" in result.output
     actual = db.session.scalar(select(IndicatorActual))
     assert (actual.actual, actual.grade, actual.deviation_cause) == (None, "不适用", "大厅全年改造未对外接待")
+
+
+def test_an_export_with_unit_direction_and_nature_columns_imports_and_says_how_it_read_them(
+    cli, tmp_path, session
+):
+    """一体化 exports print 计量单位, 指标方向 and 指标性质 apart from the value (issue 10 §9)."""
+    head = "年度,部门编码,部门名称,单位编码,单位名称,项目编码,项目名称,项目类型,项目金额(万元),一级指标,二级指标,三级指标,指标值,计量单位,指标方向,指标性质"
+    who = "2023,122,焦作市政务服务和大数据管理局,122101,焦作市政务服务和大数据管理局,41080022000000098002,一体化导出项目,其他运转类,10"
+    rows = [
+        f"{who},产出指标,质量指标,系统可用率,99,%,正向,定量",
+        f"{who},产出指标,时效指标,故障响应时间,2,小时,反向,定量",
+        f"{who},效益指标,社会效益指标,服务质量,明显,,,定性",
+        f"{who},产出指标,时效指标,上线时间,2023年底之前,,,定性",
+    ]
+    path = write_csv(tmp_path, "export.csv", head + "\n" + "\n".join(rows) + "\n")
+    result = invoke(cli, "import-targets", path)
+    assert result.exit_code == 0, result.output
+    assert "读取: 行 2 列 指标值: “99”读作 ≥99%（计量单位“%”；指标方向“正向”）" in result.output
+    assert "读取: 行 3 列 指标值: “2”读作 ≤2小时（计量单位“小时”；指标方向“反向”）" in result.output
+    assert "读取: 行 5 列 指标值: “2023年底之前”读作 时限 2023-12-31" in result.output
+    stored = {
+        i.name: i
+        for i in session.scalars(select(Indicator).where(Indicator.scope_code == "41080022000000098002"))
+    }
+    assert (
+        stored["系统可用率"].target,
+        stored["系统可用率"].comparator,
+        stored["系统可用率"].target_unit,
+    ) == ("≥99%", "GE", "%")
+    assert (stored["故障响应时间"].target, stored["故障响应时间"].comparator) == ("≤2小时", "LE")
+
+    bad = write_csv(
+        tmp_path, "bad.csv", head + "\n" + f"{who},产出指标,质量指标,系统可用率,≤99,%,正向,定量\n"
+    )
+    refused = invoke(cli, "import-targets", bad)
+    assert refused.exit_code == 1
+    assert "行 2 列 指标值: 指标值“≤99”与指标方向“正向”矛盾" in refused.stderr

@@ -30,6 +30,7 @@ __all__ = [
     "is_deadline_text",
     "COMPARATOR_PREFIXES",
     "COMPARATOR_SUFFIXES",
+    "SYMBOLS",
     "NUMBER",
 ]
 

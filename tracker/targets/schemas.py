@@ -11,7 +11,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from tracker.rules.grammar import TargetSyntaxError, parse_target
+from tracker.rules.columns import read_target
+from tracker.rules.grammar import TargetSyntaxError
 from tracker.types import MONEY_LIMIT
 
 __all__ = [
@@ -154,6 +155,10 @@ class TargetRowSchema(_RowSchema):
     level2 = _text(max_length=100)
     name = _text(required=True)
     target = _text(required=True)
+    #: Columns of 一体化 exports (issue 10 §9): the unit printed apart, the sense, the kind.
+    unit = _text(max_length=20)
+    direction = _text(max_length=10)
+    nature = _text(max_length=10)
     note = fields.String(required=False)
     weight = Amount(
         required=False,
@@ -167,7 +172,11 @@ class TargetRowSchema(_RowSchema):
         errors: dict[str, list[str]] = {}
         if "target" in data:
             try:
-                parse_target(data["target"], data.get("level1", ""), data.get("level2") or "")
+                read_target(
+                    data["target"], data.get("level1", ""), data.get("level2") or "",
+                    unit=data.get("unit") or "", direction=data.get("direction") or "",
+                    nature=data.get("nature") or "",
+                )  # fmt: skip
             except TargetSyntaxError as exc:
                 errors["target"] = [str(exc)]
         if data.get("project_code"):
@@ -269,7 +278,8 @@ HEADERS: dict[str, dict[str, str]] = {
         "单位编码": "unit_code", "单位名称": "unit_name", "项目编码": "project_code",
         "项目名称": "project_name", "项目类型": "project_kind", "项目金额(万元)": "project_amount",
         "一级指标": "level1", "二级指标": "level2", "三级指标": "name", "指标值": "target",
-        "指标值说明": "note", "分值": "weight",
+        "指标值说明": "note", "分值": "weight", "计量单位": "unit", "指标方向": "direction",
+        "指标性质": "nature",
     },
     "projects": {
         "年度": "year", "部门编码": "department_code", "单位编码": "unit_code", "单位名称": "unit_name",
@@ -290,7 +300,7 @@ HEADERS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 _OPTIONAL_HEADERS = {
-    "targets": {"分值", "指标值说明", "二级指标", "项目金额(万元)"},
+    "targets": {"分值", "指标值说明", "二级指标", "项目金额(万元)", "计量单位", "指标方向", "指标性质"},
     "projects": {"一般公共预算(万元)"},
     "department": set(),
     "spending": set(),

@@ -8,7 +8,7 @@ from typing import Any
 
 from tracker.budget.models import PROJECT_KINDS, Project
 from tracker.core.audit import record_many
-from tracker.rules.grammar import parse_target
+from tracker.rules.columns import ReadTarget, read_target
 from tracker.rules.modes import METRIC_MODES, computed_metric_for, infer_mode
 from tracker.targets.importers.base import (
     audit_changes,
@@ -117,7 +117,13 @@ class TargetsImporter:
             scope_key = (r["year"], department_id, scope)
             occurrences[(*scope_key, r["name"])] += 1
             positions[scope_key] += 1
-            row = self._indicator_row(r, department_id, scope, project_ids)
+            read = read_target(
+                r["target"], r["level1"], r.get("level2") or "", unit=r.get("unit") or "",
+                direction=r.get("direction") or "", nature=r.get("nature") or "", year=r["year"],
+            )  # fmt: skip
+            if read.note:
+                ctx.note(parsed.line, "target", read.note)
+            row = self._indicator_row(r, department_id, scope, project_ids, read)
             row["occurrence"] = occurrences[(*scope_key, r["name"])]
             row["position"] = positions[scope_key]
             incoming.append(row)
@@ -142,9 +148,13 @@ class TargetsImporter:
 
     @staticmethod
     def _indicator_row(
-        r: dict[str, Any], department_id: int, scope: str, project_ids: dict[tuple[int, str], int]
+        r: dict[str, Any],
+        department_id: int,
+        scope: str,
+        project_ids: dict[tuple[int, str], int],
+        read: ReadTarget,
     ) -> dict[str, Any]:
-        target = parse_target(r["target"], r["level1"], r.get("level2") or "")
+        target = read.target
         metric = None if scope else computed_metric_for(r["name"])
         mode = (
             METRIC_MODES[metric]
@@ -159,7 +169,7 @@ class TargetsImporter:
             "project_id": project_ids[(r["year"], scope)] if scope else None,
             "level1": r["level1"],
             "level2": r.get("level2") or "",
-            "target": r["target"],
+            "target": read.text,
             "note": r.get("note"),
             "weight": r.get("weight"),
             "comparator": target.comparator.value,
