@@ -134,6 +134,36 @@ def _urls(world, setup):
             dict(zip(ROLES, (403, 403, 403, 403, 403, 200, 403), strict=True)),
         ),
         "GET account": ("get", "/account", None, dict.fromkeys(ROLES, 200)),
+        "GET dashboard": (
+            "get",
+            "/dashboard",
+            None,
+            dict(zip(ROLES, (404, 404, 404, 200, 200, 200, 200), strict=True)),
+        ),
+        "GET dashboard of a foreign department": (
+            "get",
+            f"/dashboard?department={world.other_department.code}",
+            None,
+            dict(zip(ROLES, (404, 404, 404, 404, 200, 200, 404), strict=True)),
+        ),
+        "GET deliveries": (
+            "get",
+            "/deliveries",
+            None,
+            dict(zip(ROLES, (404, 404, 404, 200, 200, 200, 200), strict=True)),
+        ),
+        "GET delivery settings": (
+            "get",
+            "/deliveries/settings",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 403, 403, 200, 403), strict=True)),
+        ),
+        "GET jobs": (
+            "get",
+            "/jobs",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 403, 403, 200, 200), strict=True)),
+        ),
     }
 
 
@@ -158,6 +188,11 @@ ROUTES = (
     "GET imports",
     "GET deadlines",
     "GET account",
+    "GET dashboard",
+    "GET dashboard of a foreign department",
+    "GET deliveries",
+    "GET delivery settings",
+    "GET jobs",
 )
 
 
@@ -242,3 +277,56 @@ IMPORT_DEPARTMENT_TABLES = dict(zip(ROLES, (False, False, False, True, True, Fal
 def test_who_may_import_a_departments_tables(world, who):
     assert access.can_import_department_tables(world.users()[who]) is IMPORT_DEPARTMENT_TABLES[who]
     assert access.can_import_department_tables(None)  # the command line
+
+
+# The named checks of the reports, evaluation, reporting and scheduler doors (issue 14), role by
+# role; those taking a department are asked about the reporter's department (801).
+OWN_DEPARTMENT_CHECKS = {
+    "is_reporter": (True, True, True, False, False, False, False),
+    "is_department_admin": (False, False, False, True, True, False, False),
+    "is_finance": (False, False, False, False, False, True, False),
+    "can_see_dashboard": (False, False, False, True, True, True, True),
+    "can_see_deliveries": (False, False, False, True, True, True, True),
+    "can_set_recipients": (False, False, False, False, False, True, False),
+    "can_run_jobs": (False, False, False, False, False, True, True),
+}
+DEPARTMENT_CHECKS = {
+    "can_run_evaluation": (False, False, False, True, False, True, False),
+    "can_review_self_assessment": (False, False, False, True, False, True, False),
+    "can_send_delivery": (False, False, False, True, False, True, False),
+}
+
+
+@pytest.mark.parametrize("check", sorted(OWN_DEPARTMENT_CHECKS) + sorted(DEPARTMENT_CHECKS))
+@pytest.mark.parametrize("who", ROLES)
+def test_each_named_check_answers_each_role(world, check, who):
+    user = world.users()[who]
+    function = getattr(access, check)
+    if check in DEPARTMENT_CHECKS:
+        expected = dict(zip(ROLES, DEPARTMENT_CHECKS[check], strict=True))[who]
+        assert function(user, world.department.id) is expected
+        assert function(None, world.department.id) is False
+    else:
+        expected = dict(zip(ROLES, OWN_DEPARTMENT_CHECKS[check], strict=True))[who]
+        assert function(user) is expected
+        assert function(None) is False
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_only_a_units_own_reporter_is_its_reporter(world, who):
+    assert access.is_unit_reporter(world.users()[who], world.unit.id) is (who == "reporter")
+
+
+def test_a_reminder_reaches_the_units_reporters_and_the_departments_admins(world):
+    writers = access.report_writers([world.unit.id], [world.department.id])
+
+    assert writers == [world.department_user, world.reporter]  # by username: d801, r801001
+
+
+def test_only_finance_and_the_admin_operate_the_jobs(world):
+    for who, user in world.users().items():
+        if who in ("finance", "admin"):
+            access.require_job_operator(user)
+        else:
+            with pytest.raises(access.Forbidden):
+                access.require_job_operator(user)

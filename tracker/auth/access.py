@@ -311,3 +311,94 @@ def among(column: ColumnElement[Any] | QueryableAttribute[Any], ids: set[int] | 
     if ids is None:
         return true()
     return column.in_(ids or {-1})
+
+
+# ---------------------------------------------------------------- the doors of reports, evaluation,
+# reporting and the scheduler (issue 14): every role check of those packages is one of these.
+
+
+def _has_role(user: User | None, *roles: str) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.role in roles
+
+
+def not_found(user: User | None, what: str) -> NotFound:
+    """A logged refusal of a resource ``user`` may not see (404, as if it did not exist)."""
+    return _refuse(user, what)
+
+
+def is_reporter(user: User | None) -> bool:
+    """A unit's 填报员: its home page lists its own unit's months and projects."""
+    return _has_role(user, "reporter")
+
+
+def is_department_admin(user: User | None) -> bool:
+    """A 部门管理员: the review queue holds its units' reports, the audit log its department's."""
+    return _has_role(user, "department")
+
+
+def is_unit_reporter(user: User | None, unit_id: int) -> bool:
+    """The 填报员 of unit ``unit_id``: a reminder of the unit's report is addressed to them."""
+    return is_reporter(user) and user is not None and user.unit_id == unit_id
+
+
+def report_writers(unit_ids: Iterable[int], department_ids: Iterable[int]) -> list[User]:
+    """The active users who write the reports of ``unit_ids`` (their reporters) and of
+    ``department_ids`` (their admins), by username: whom a reminder reaches."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.active.is_(True),
+                ((User.role == "reporter") & User.unit_id.in_(set(unit_ids)))
+                | ((User.role == "department") & User.department_id.in_(set(department_ids))),
+            )
+            .order_by(User.username)
+        )
+    )
+
+
+def _finance_or_admin_of(user: User | None, department_id: int) -> bool:
+    return is_finance(user) or can_manage_department(user, department_id)
+
+
+def can_run_evaluation(user: User | None, department_id: int) -> bool:
+    """重新计算 a department's monitoring or self-assessment: its admin or finance."""
+    return _finance_or_admin_of(user, department_id)
+
+
+def can_review_self_assessment(user: User | None, department_id: int) -> bool:
+    """审核意见 (a reviewer's override) on a department's indicator: its admin or finance."""
+    return _finance_or_admin_of(user, department_id)
+
+
+def can_see_dashboard(user: User | None) -> bool:
+    """看板 (/dashboard, the home page's panel): department admins, finance and the 系统管理员 (who,
+    reading no department, sees it empty); never a reporter."""
+    return _has_role(user, "department", "finance", "admin")
+
+
+def can_see_deliveries(user: User | None) -> bool:
+    """报送 (/deliveries): every logged-in role but a reporter; the list holds the departments the
+    user reads (none for the 系统管理员)."""
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and not is_reporter(user)
+
+
+def can_send_delivery(user: User | None, department_id: int) -> bool:
+    """Send or resend a department's compliance package: its admin or finance."""
+    return _finance_or_admin_of(user, department_id)
+
+
+def can_set_recipients(user: User | None) -> bool:
+    """The delivery recipients (/deliveries/settings), a finance setting (SPEC §1a): finance only."""
+    return is_finance(user)
+
+
+def can_run_jobs(user: User | None) -> bool:
+    """The scheduled jobs (/jobs: schedules, runs, 立即运行): finance and the 系统管理员 (SPEC §1)."""
+    return _has_role(user, "finance", "admin")
+
+
+def require_job_operator(user: User | None) -> None:
+    """The jobs answer 403 to every other role (they hold no department's data)."""
+    if not can_run_jobs(user):
+        raise refuse(user, "scheduled jobs")

@@ -54,7 +54,7 @@ def set_override(
     indicator = db.session.get(Indicator, indicator_id)
     if indicator is None or not access.can_read_department(user, indicator.department_id):
         raise access.NotFound(f"indicator {indicator_id}")
-    if not (access.can_manage_department(user, indicator.department_id) or access.is_finance(user)):
+    if not access.can_review_self_assessment(user, indicator.department_id):
         raise access.Forbidden("review self-assessment")
     if qualitative_percent is not None:
         try:

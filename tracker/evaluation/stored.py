@@ -105,7 +105,7 @@ def require_readable(user: Any, department_code: str) -> Department:
 
 def can_run(user: Any, department: Department) -> bool:
     """Run an evaluation or review a self-assessment: the department's admin or finance."""
-    return access.can_manage_department(user, department.id) or access.is_finance(user)
+    return access.can_run_evaluation(user, department.id)
 
 
 def requested_department(user: Any, code: str | None) -> str | None:

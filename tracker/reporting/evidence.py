@@ -168,7 +168,7 @@ def _readable(user: User, evidence_id: int) -> tuple[Evidence, MonthlyReport]:
     else:
         allowed = access.can_read_department_whole(user, report.department_id)
     if not allowed:
-        raise access._refuse(user, f"evidence {evidence_id}")
+        raise access.not_found(user, f"evidence {evidence_id}")
     return evidence, report
 
 

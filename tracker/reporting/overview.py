@@ -171,10 +171,10 @@ class ReviewItem:
 
 def review_queue(user: User) -> list[ReviewItem]:
     """待审核: submitted unit reports of the department's units, or 部门整体 reports for finance."""
-    if user.role == "department":
+    if access.is_department_admin(user):
         query = select(MonthlyReport, Unit.code, Unit.name).join(Unit, Unit.id == MonthlyReport.unit_id)
         query = query.where(MonthlyReport.department_id == user.department_id)
-    elif user.role == "finance":
+    elif access.is_finance(user):
         query = select(MonthlyReport, Department.code, Department.name).join(
             Department, Department.id == MonthlyReport.department_id
         )
@@ -219,7 +219,7 @@ def audit_entries(
     if not access.can_read_audit(user):
         raise access.refuse(user, "audit log")
     query = select(AuditEntry)
-    if user.role == "department":
+    if access.is_department_admin(user):
         department = db.session.get(Department, user.department_id)
         # Entries about users of the department carry its code too; nothing else leaks.
         query = query.where(AuditEntry.department_code == (department.code if department else "-"))

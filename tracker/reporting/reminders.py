@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tracker.auth.models import User
+from tracker.auth import access
 from tracker.budget.models import Department, Project, Unit
 from tracker.core.mail import build_message, send_message
 from tracker.extensions import db
@@ -155,20 +155,12 @@ def _scopes_held_to_reporting(year: int) -> list[Reminder]:
 def _address(reminders: list[Reminder]) -> None:
     unit_ids = {r.unit.id for r in reminders if r.unit}
     department_ids = {r.department.id for r in reminders}
-    users = db.session.scalars(
-        select(User)
-        .where(
-            User.active.is_(True),
-            ((User.role == "reporter") & User.unit_id.in_(unit_ids))
-            | ((User.role == "department") & User.department_id.in_(department_ids)),
-        )
-        .order_by(User.username)
-    ).all()
+    users = access.report_writers(unit_ids, department_ids)
     for reminder in reminders:
         for user in users:
-            if user.role == "reporter" and reminder.unit and user.unit_id == reminder.unit.id:
+            if reminder.unit and access.is_unit_reporter(user, reminder.unit.id):
                 target = reminder.to
-            elif user.role == "department" and user.department_id == reminder.department.id:
+            elif access.can_manage_department(user, reminder.department.id):
                 # A unit's report is copied to its department's admins; a 部门整体 report is theirs.
                 target = reminder.cc if reminder.unit else reminder.to
             else:

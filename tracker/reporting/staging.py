@@ -84,7 +84,7 @@ def staged(user: User, token: str) -> dict:
         raise NotFound("import")
     meta = json.loads(meta_path.read_text())
     if meta.get("user_id") != user.id:
-        raise access._refuse(user, f"staged import {token}")
+        raise access.not_found(user, f"staged import {token}")
     if time.time() - meta.get("created", 0) > MAX_AGE_SECONDS:
         _discard(token)
         raise NotFound("import expired")

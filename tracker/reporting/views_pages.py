@@ -23,7 +23,7 @@ def home() -> ResponseReturnValue:
     user = current_user._get_current_object()
     year = request.args.get("year", type=int) or overview.default_year()
     years = overview.years_available() or [year]
-    if user.role == "reporter":
+    if access.is_reporter(user):
         if user.unit is None:
             return render_template("home/reporter.html", unit=None, months=[], year=year, years=years)
         months = overview.unit_months(user, user.unit.code, year)

@@ -49,8 +49,8 @@ GRADE_BANDS = (
 
 
 def _visible_departments(user, department_code: str | None) -> list[Department]:
-    if user is None or getattr(user, "role", None) not in ("department", "finance", "admin"):
-        raise access.NotFound("dashboard")
+    if not access.can_see_dashboard(user):
+        raise access.not_found(user, "dashboard")
     if department_code:
         department = access.require_department(user, department_code)
         return [department]

@@ -116,7 +116,8 @@ def parse_addresses(text: str) -> list[str]:
 
 def set_recipients(user, department_code: str | None, text: str) -> list[str]:
     """Replace the bureau's (``department_code`` None) or a department's addresses. Finance only."""
-    access.require_role(user, "finance", "admin")
+    if not access.can_set_recipients(user):
+        raise access.refuse(user, "delivery recipients")
     department = None
     if department_code:
         department = access.require_department(user, department_code)
@@ -145,7 +146,8 @@ def set_recipients(user, department_code: str | None, text: str) -> list[str]:
 
 def recipient_settings(user) -> dict:
     """What the settings form shows: the bureau's addresses and each visible department's."""
-    access.require_role(user, "finance", "admin")
+    if not access.can_set_recipients(user):
+        raise access.refuse(user, "delivery settings")
     departments = db.session.scalars(select(Department).order_by(Department.code)).all()
     return {
         "bureau": _addresses(BUREAU_SCOPE),
@@ -334,8 +336,8 @@ def resend(user, delivery_id: int, *, now: datetime | None = None) -> Delivery:
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or not access.can_read_department_whole(user, delivery.department_id):
         raise access.NotFound(f"delivery {delivery_id}")
-    if not (access.is_finance(user) or access.can_manage_department(user, delivery.department_id)):
-        raise access.Forbidden("resend")
+    if not access.can_send_delivery(user, delivery.department_id):
+        raise access.refuse(user, "resend")
     _audit(
         user,
         "resend",
@@ -352,7 +354,7 @@ def resend(user, delivery_id: int, *, now: datetime | None = None) -> Delivery:
 def visible_deliveries(user, limit: int = 200) -> list[Delivery]:
     query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
     visible = access.visible_department_ids(user)
-    if user is None or getattr(user, "role", None) == "reporter":
+    if not access.can_see_deliveries(user):
         return []
     if visible is not None:
         query = query.where(Delivery.department_id.in_(visible or {-1}))

@@ -85,7 +85,7 @@ def dashboard():
 @bp.get("/deliveries")
 @login_required
 def delivery_list():
-    if current_user.role == "reporter":
+    if not access.can_see_deliveries(current_user):
         abort(404)
     rows = deliveries.visible_deliveries(current_user)
     departments = _department_choices()
@@ -103,7 +103,7 @@ def delivery_list():
 
 
 def _department_choices():
-    if current_user.role == "reporter":
+    if not access.can_see_deliveries(current_user):
         return []
     return access.readable_departments(current_user)
 
@@ -121,8 +121,8 @@ def delivery_send():
         flash(schema.error_text(exc), "error")
         return redirect(url_for(".delivery_list", **chosen))
     department = access.require_department(current_user, form["department"])
-    if not (access.is_finance(current_user) or access.can_manage_department(current_user, department.id)):
-        raise access.Forbidden("send")
+    if not access.can_send_delivery(current_user, department.id):
+        raise access.refuse(current_user, "send")
     month = None if form["kind"] == "self-assessment" else form["month"]
     try:
         record = deliveries.send_package(
@@ -159,8 +159,8 @@ def delivery_file(delivery_id: int, fmt: str):
 @bp.route("/deliveries/settings", methods=["GET", "POST"])
 @login_required
 def delivery_settings():
-    if not access.is_finance(current_user):
-        raise access.Forbidden("delivery settings")
+    if not access.can_set_recipients(current_user):
+        raise access.refuse(current_user, "delivery settings")
     if request.method == "POST":
         schema = RecipientsForm()
         try:
@@ -180,11 +180,7 @@ def render_dashboard_panel(year: int | None = None, department: str | None = Non
     """``{{ dashboard_panel() }}`` for the home page of department and finance users (empty for others)."""
     from markupsafe import Markup
 
-    if not getattr(current_user, "is_authenticated", False) or current_user.role not in (
-        "department",
-        "finance",
-        "admin",
-    ):
+    if not access.can_see_dashboard(current_user):
         return ""
     data = dashboard_data(current_user, year=year, department_code=department)
     return Markup(render_template("dashboard/_panel.html", lamp_text=LAMP_TEXT, **data))

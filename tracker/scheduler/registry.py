@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -80,7 +80,6 @@ class JobSpec:
     period: Callable[[datetime], Period] = by_fire_date
     description: str = ""
     catch_up: bool = True
-    roles: tuple[str, ...] = field(default=("finance", "admin"))
     #: What 立即运行 asks for ("year", "month"), and the period of a chosen (year, month); a job
     #: that works on "today" asks nothing.
     asks: tuple[str, ...] = ()

@@ -45,7 +45,7 @@ def describe_cron(cron: dict[str, Any]) -> str:
 
 
 def job_overview(user: User) -> list[dict[str, Any]]:
-    access.require_role(user, "finance", "admin")
+    access.require_job_operator(user)
     from apscheduler.triggers.cron import CronTrigger
 
     now = datetime.now(_tz())
@@ -85,7 +85,7 @@ def recent_runs(user: User, limit: int = 100) -> list[JobRun]:
 def job_runs_query(user: User | None, job: str | None = None, status: str | None = None) -> Select[JobRun]:
     """定时任务运行记录, newest first (of one job, in one status, if given): finance and the
     系统管理员 only, as on the /jobs page (anyone else: Forbidden)."""
-    access.require_role(user, "finance", "admin")
+    access.require_job_operator(user)
     query = select(JobRun)
     if job:
         query = query.where(JobRun.job == job)
@@ -96,7 +96,7 @@ def job_runs_query(user: User | None, job: str | None = None, status: str | None
 
 def job_run(user: User | None, run_id: int) -> JobRun:
     """One run, for finance and the 系统管理员 (anyone else: Forbidden); a missing one is NotFound."""
-    access.require_role(user, "finance", "admin")
+    access.require_job_operator(user)
     run = db.session.get(JobRun, run_id)
     if run is None:
         raise access.NotFound(f"job run {run_id}")
@@ -108,7 +108,7 @@ def run_now(user: User, name: str, year: int | None = None, month: int | None = 
     its latest due period (or the current one if it never fired), even if that period already
     succeeded; the ledger still refuses a run while another, live one is running (None). A run
     whose owner died is marked abandoned and this one runs the period."""
-    access.require_role(user, "finance", "admin")
+    access.require_job_operator(user)
     jobs = configured_jobs(current_app.config.get("SCHEDULER_JOBS"))
     if name not in jobs:
         raise access.NotFound(name)
