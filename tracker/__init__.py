@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -42,7 +44,7 @@ def _check_secret_key(config: dict) -> None:
     )
 
 
-def per_worker_rate_limits(config) -> str | None:
+def per_worker_rate_limits(config: Mapping[str, Any]) -> str | None:
     """What is wrong with counting rate limits in each worker's memory in this configuration, or
     ``None``: in production N workers (and every restart) would each allow the full count of
     failed logins."""

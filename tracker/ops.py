@@ -16,6 +16,7 @@ import uuid
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, current_app, g, has_request_context, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.extensions import db, limiter
@@ -60,13 +61,13 @@ def readiness() -> str | None:
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     """The process is up and answers; nothing else is looked at (no database)."""
     return "ok\n", 200, PLAIN
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> ResponseReturnValue:
     problem = readiness()
     if problem:
         return f"not ready: {problem}\n", 503, PLAIN

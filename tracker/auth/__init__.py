@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, user_unauthorized
 
 from tracker.auth.access import Forbidden, NotFound
+from tracker.auth.models import User
 from tracker.extensions import login_manager
 
 log = logging.getLogger("tracker.access")
@@ -39,21 +41,21 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
 
     @user_unauthorized.connect_via(app)
-    def _log_unauthorized(_sender, **_extra):
+    def _log_unauthorized(_sender: object, **_extra: object) -> None:
         log.warning("login required: path=%s ip=%s", request.path, request.remote_addr)
 
     @login_manager.user_loader
-    def load_user(session_key: str):
+    def load_user(session_key: str) -> User | None:
         return services.session_user(session_key)
 
     @app.before_request
-    def _forget_cached_user():
+    def _forget_cached_user() -> None:
         """Each request's user comes from its own cookie: ``g`` outlives a request when an outer app
         context is active (tests, scripts), and Flask-Login caches the user there."""
         g.pop("_login_user", None)
 
     @app.before_request
-    def _idle_timeout():
+    def _idle_timeout() -> ResponseReturnValue | None:
         """Idle timeout (IDLE_TIMEOUT_MINUTES) for cookie sessions; API tokens carry no session."""
         if "_user_id" not in session or not current_user.is_authenticated:
             return None
@@ -70,7 +72,7 @@ def init_web(app: Flask) -> None:
         return None
 
     @app.after_request
-    def _security_headers(response):
+    def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -81,21 +83,21 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     @app.errorhandler(404)
-    def _page_404(_exc):
+    def _page_404(_exc: Exception) -> ResponseReturnValue:
         if request.path.startswith("/api/"):
             return {"message": "Not Found"}, 404
         return render_template("home/error.html", code=404, message=_("页面不存在。")), 404
 
     @app.errorhandler(Forbidden)
     @app.errorhandler(403)
-    def _page_403(_exc):
+    def _page_403(_exc: Exception) -> ResponseReturnValue:
         log.warning("403: user=%s path=%s", getattr(current_user, "username", None), request.path)
         if request.path.startswith("/api/"):
             return {"message": "Forbidden"}, 403
         return render_template("home/error.html", code=403, message=_("没有权限执行此操作。")), 403
 
     @app.errorhandler(429)
-    def _too_many(_exc):
+    def _too_many(_exc: Exception) -> ResponseReturnValue:
         log.warning("429: path=%s ip=%s", request.path, request.remote_addr)
         if request.endpoint == "auth.login":
             from tracker.auth.forms import LoginForm

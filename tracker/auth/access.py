@@ -25,7 +25,7 @@ log = logging.getLogger("tracker.access")
 READ_ALL_ROLES = frozenset({"finance"})
 
 
-def _refuse(user, what: str) -> NotFound:
+def _refuse(user: User | None, what: str) -> NotFound:
     log.warning(
         "access refused: user=%s role=%s %s",
         getattr(user, "username", None),
@@ -35,7 +35,7 @@ def _refuse(user, what: str) -> NotFound:
     return NotFound(what)
 
 
-def visible_department_ids(user) -> set[int] | None:
+def visible_department_ids(user: User | None) -> set[int] | None:
     """The departments ``user`` may read; ``None`` means all of them."""
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
@@ -49,7 +49,7 @@ def visible_department_ids(user) -> set[int] | None:
     return set()
 
 
-def visible_unit_ids(user) -> set[int] | None:
+def visible_unit_ids(user: User | None) -> set[int] | None:
     """The units whose data ``user`` may read; ``None`` means all of them."""
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
@@ -63,7 +63,7 @@ def visible_unit_ids(user) -> set[int] | None:
     return set()
 
 
-def readable_departments(user) -> list[Department]:
+def readable_departments(user: User | None) -> list[Department]:
     """The departments ``user`` may read, by code: every page's department picker."""
     ids = visible_department_ids(user)
     query = select(Department).order_by(Department.code)
@@ -72,7 +72,7 @@ def readable_departments(user) -> list[Department]:
     return list(db.session.scalars(query))
 
 
-def readable_units(user) -> list[Unit]:
+def readable_units(user: User | None) -> list[Unit]:
     """The units ``user`` may read, by department and code, in one query: every unit picker."""
     departments = visible_department_ids(user)
     units = visible_unit_ids(user)
@@ -88,22 +88,22 @@ def readable_units(user) -> list[Unit]:
     return list(db.session.scalars(query))
 
 
-def can_read_department(user, department_id: int) -> bool:
+def can_read_department(user: User | None, department_id: int) -> bool:
     visible = visible_department_ids(user)
     return visible is None or department_id in visible
 
 
-def can_read_unit(user, unit_id: int) -> bool:
+def can_read_unit(user: User | None, unit_id: int) -> bool:
     visible = visible_unit_ids(user)
     return visible is None or unit_id in visible
 
 
-def can_read_department_whole(user, department_id: int) -> bool:
+def can_read_department_whole(user: User | None, department_id: int) -> bool:
     """部门整体 data (department indicators, metrics, packages): not for reporters."""
     return user is not None and user.role != "reporter" and can_read_department(user, department_id)
 
 
-def can_write_unit_report(user, unit_id: int) -> bool:
+def can_write_unit_report(user: User | None, unit_id: int) -> bool:
     """Enter and submit actuals for a unit: its reporter or its department's admin."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
@@ -115,12 +115,12 @@ def can_write_unit_report(user, unit_id: int) -> bool:
     return False
 
 
-def can_manage_department(user, department_id: int) -> bool:
+def can_manage_department(user: User | None, department_id: int) -> bool:
     """Targets, imports, review, department actuals, evaluations: the department's admin."""
     return user is not None and user.role == "department" and user.department_id == department_id
 
 
-def writable_projects(user, keys: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
+def writable_projects(user: User | None, keys: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
     """The (年度, 项目编码) among ``keys`` naming an existing project ``user`` may write, for imports
     and bulk writes: the command line (``None``) every one; a department's admin those whose
     department and unit are its department's; a reporter those of its unit; anyone else none.
@@ -153,44 +153,44 @@ def writable_projects(user, keys: Iterable[tuple[int, str]]) -> set[tuple[int, s
     return writable
 
 
-def is_finance(user) -> bool:
+def is_finance(user: User | None) -> bool:
     """财政局: reviewer overrides, evaluations, deliveries of every department it reads. Finance only."""
     return user is not None and getattr(user, "is_authenticated", False) and user.role == "finance"
 
 
-def can_manage_users(user) -> bool:
+def can_manage_users(user: User | None) -> bool:
     """用户管理 (users, roles, settings): the 系统管理员 only (SPEC §1)."""
     return user is not None and getattr(user, "is_authenticated", False) and user.role == "admin"
 
 
-def require_user_manager(user) -> None:
+def require_user_manager(user: User | None) -> None:
     """User management answers 404 to everyone else: accounts of other units are foreign resources."""
     if not can_manage_users(user):
         raise _refuse(user, "user management")
 
 
-def require_department(user, code: str) -> Department:
+def require_department(user: User | None, code: str) -> Department:
     department = db.session.scalar(select(Department).where(Department.code == code))
     if department is None or not can_read_department(user, department.id):
         raise _refuse(user, f"department {code}")
     return department
 
 
-def require_unit(user, code: str) -> Unit:
+def require_unit(user: User | None, code: str) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     if unit is None or not can_read_unit(user, unit.id):
         raise _refuse(user, f"unit {code}")
     return unit
 
 
-def require_project(user, year: int, code: str) -> Project:
+def require_project(user: User | None, year: int, code: str) -> Project:
     project = db.session.scalar(select(Project).where(Project.year == year, Project.code == code))
     if project is None or not can_read_unit(user, project.unit_id):
         raise _refuse(user, f"project {year}/{code}")
     return project
 
 
-def require_role(user, *roles: str) -> None:
+def require_role(user: User | None, *roles: str) -> None:
     if user is None or not getattr(user, "is_authenticated", False) or user.role not in roles:
         log.warning(
             "access refused: user=%s role=%s needs %s",
@@ -204,14 +204,14 @@ def require_role(user, *roles: str) -> None:
 # ---------------------------------------------------------------- monthly reports (issue 3)
 
 
-def can_write_report(user, department_id: int, unit_id: int | None) -> bool:
+def can_write_report(user: User | None, department_id: int, unit_id: int | None) -> bool:
     """Enter actuals: a unit report by its reporter or department; 部门整体 by the department only."""
     if unit_id is not None:
         return can_write_unit_report(user, unit_id)
     return can_manage_department(user, department_id)
 
 
-def can_review_report(user, department_id: int, unit_id: int | None) -> bool:
+def can_review_report(user: User | None, department_id: int, unit_id: int | None) -> bool:
     """Approve or return: a unit's report by its department; a 部门整体 report by finance."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
@@ -220,16 +220,16 @@ def can_review_report(user, department_id: int, unit_id: int | None) -> bool:
     return user.role == "finance"
 
 
-def can_unlock_report(user) -> bool:
+def can_unlock_report(user: User | None) -> bool:
     """Only finance reopens an approved (locked) period (SPEC §4)."""
     return user is not None and getattr(user, "is_authenticated", False) and user.role == "finance"
 
 
-def can_set_deadlines(user) -> bool:
+def can_set_deadlines(user: User | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.role == "finance"
 
 
-def can_import(user) -> bool:
+def can_import(user: User | None) -> bool:
     """Upload targets or actuals files: a department's admin (rows are further limited to its units)."""
     return user is not None and getattr(user, "is_authenticated", False) and user.role == "department"
 
@@ -248,7 +248,7 @@ def import_home_department(user: User | None) -> Department | None:
     return None
 
 
-def can_read_audit(user) -> bool:
+def can_read_audit(user: User | None) -> bool:
     """The audit log holds the departments' report values: their admins and finance, not the 系统管理员."""
     return (
         user is not None
@@ -258,7 +258,7 @@ def can_read_audit(user) -> bool:
 
 
 def require_report_scope(
-    user, unit_code: str | None, department_code: str | None
+    user: User | None, unit_code: str | None, department_code: str | None
 ) -> tuple[Department, Unit | None]:
     """The department and unit (None: 部门整体) of a monthly report ``user`` may read; else NotFound."""
     if unit_code:
@@ -272,7 +272,7 @@ def require_report_scope(
     return department, None
 
 
-def refuse(user, what: str) -> Forbidden:
+def refuse(user: User | None, what: str) -> Forbidden:
     """A logged refusal of an action on a resource the user may see (403)."""
     log.warning(
         "action refused: user=%s role=%s %s",
@@ -283,7 +283,7 @@ def refuse(user, what: str) -> Forbidden:
     return Forbidden(what)
 
 
-def can_read_evaluations(user: object) -> bool:
+def can_read_evaluations(user: User | None) -> bool:
     """Evaluation results (绩效监控, 绩效自评: pages and API): every role but a unit's reporter."""
     return getattr(user, "role", None) != "reporter"
 

@@ -33,7 +33,7 @@ class ChangePasswordForm(FlaskForm):
 _EMAIL = Regexp(EMAIL_PATTERN, message=_l("电子邮箱格式不正确。"))
 
 
-class _PlacementForm(FlaskForm):
+class PlacementForm(FlaskForm):
     """Role and where the user belongs; choices are filled by the view. Unknown values are left to the
     service, which refuses them with a Chinese message (WTForms' own would be English)."""
 
@@ -61,7 +61,7 @@ class _PlacementForm(FlaskForm):
             raise ValidationError(_l("部门管理员必须选择部门。"))
 
 
-class UserCreateForm(_PlacementForm):
+class UserCreateForm(PlacementForm):
     username = StringField(
         _l("用户名"),
         validators=[
@@ -75,7 +75,7 @@ class UserCreateForm(_PlacementForm):
     )
 
 
-class UserEditForm(_PlacementForm):
+class UserEditForm(PlacementForm):
     pass
 
 

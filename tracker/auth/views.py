@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from typing import TypedDict, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     g,
@@ -19,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
@@ -30,14 +33,28 @@ from tracker.auth.forms import (
     ConfirmForm,
     LoginForm,
     PasswordResetForm,
+    PlacementForm,
     UserCreateForm,
     UserEditForm,
 )
 from tracker.auth.i18n import LANG_COOKIE, LOCALES, role_label
-from tracker.auth.models import ROLES
+from tracker.auth.models import ROLES, User
 from tracker.extensions import db, limiter
 
 log = logging.getLogger("tracker.auth")
+PlacementFormT = TypeVar("PlacementFormT", bound=PlacementForm)
+
+
+class Placement(TypedDict):
+    """What the user forms pass on to ``create_user`` / ``update_user``."""
+
+    role: str
+    unit_code: str | None
+    department_code: str | None
+    display_name: str
+    email: str | None
+
+
 bp = Blueprint("auth", __name__)
 
 
@@ -60,7 +77,7 @@ def _login_address_limit() -> str:
     return current_app.config.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per minute;100 per hour")
 
 
-def _login_failed(_response) -> bool:
+def _login_failed(_response: Response) -> bool:
     return bool(g.get("login_failed"))
 
 
@@ -102,7 +119,7 @@ def safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(_login_address_limit, key_func=_login_address_key, methods=["POST"], deduct_when=_login_failed)
-def login():
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
@@ -138,7 +155,7 @@ def end_session() -> None:
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         user = current_user._get_current_object()
         services.close_session(user.session_key)  # this session only; the user's others go on
@@ -151,7 +168,7 @@ def logout():
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account():
+def account() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
@@ -169,7 +186,7 @@ def account():
 
 @bp.route("/account/sessions/end", methods=["POST"])
 @login_required
-def end_other_sessions():
+def end_other_sessions() -> ResponseReturnValue:
     """退出其他设备: every other login of this user ends; this one goes on."""
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -179,7 +196,7 @@ def end_other_sessions():
 
 
 @bp.route("/lang/<code>")
-def set_language(code: str):
+def set_language(code: str) -> ResponseReturnValue:
     response = make_response(redirect(safe_next(request.args.get("next"))))
     if code in LOCALES:
         session["lang"] = code
@@ -197,7 +214,7 @@ def set_language(code: str):
 # ---------------------------------------------------------------- 用户管理 (系统管理员)
 
 
-def _with_choices(form, actor):
+def _with_choices(form: PlacementFormT, actor: User) -> PlacementFormT:
     """Fill the role/unit/department choices; loading them is also the access check (404 for non-admins)."""
     units, departments = services.placement_options(actor)
     form.role.choices = [(role, role_label(role)) for role in ROLES]
@@ -206,7 +223,7 @@ def _with_choices(form, actor):
     return form
 
 
-def _placement(form) -> dict:
+def _placement(form: PlacementForm) -> Placement:
     """Only the field the role uses is passed on: a stale unit choice must not stick to a finance user."""
     role = form.role.data or ""
     return {
@@ -218,14 +235,14 @@ def _placement(form) -> dict:
     }
 
 
-def _field_error(form, exc: services.AccountError) -> None:
+def _field_error(form: PlacementForm, exc: services.AccountError) -> None:
     field = getattr(form, exc.field or "", None) or form.role
     field.errors = [*field.errors, str(exc)]
 
 
 @bp.route("/users", methods=["GET", "POST"])
 @login_required
-def users():
+def users() -> ResponseReturnValue:
     actor = current_user._get_current_object()
     form = _with_choices(UserCreateForm(), actor)
     if form.validate_on_submit():
@@ -243,7 +260,14 @@ def users():
     return render_template("auth/users.html", users=services.list_users(actor), form=form), status
 
 
-def _edit_page(actor, user, *, form=None, password_form=None, status=200):
+def _edit_page(
+    actor: User,
+    user: User,
+    *,
+    form: UserEditForm | None = None,
+    password_form: PasswordResetForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     if form is None:
         form = _with_choices(UserEditForm(formdata=None, obj=user), actor)
         form.unit_code.data = user.unit.code if user.unit else ""
@@ -259,7 +283,7 @@ def _edit_page(actor, user, *, form=None, password_form=None, status=200):
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
-def user_edit(user_id: int):
+def user_edit(user_id: int) -> ResponseReturnValue:
     actor = current_user._get_current_object()
     user = services.get_user(actor, user_id)
     if request.method == "GET":
@@ -279,7 +303,7 @@ def user_edit(user_id: int):
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @login_required
-def user_active(user_id: int):
+def user_active(user_id: int) -> ResponseReturnValue:
     actor = current_user._get_current_object()
     user = services.get_user(actor, user_id)
     form = ConfirmForm()
@@ -301,7 +325,7 @@ def user_active(user_id: int):
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @login_required
-def user_password(user_id: int):
+def user_password(user_id: int) -> ResponseReturnValue:
     actor = current_user._get_current_object()
     user = services.get_user(actor, user_id)
     form = PasswordResetForm()

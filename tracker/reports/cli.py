@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -21,7 +22,13 @@ from tracker.reports.service import BadPeriod, build_package, render_package
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
 @click.option("--date", "report_date", type=click.DateTime(["%Y-%m-%d"]), help="编制日期 (default: today)")
 def report_command(
-    kind: str, year: int, month: int | None, department_code: str, fmt: str, out: Path, report_date
+    kind: str,
+    year: int,
+    month: int | None,
+    department_code: str,
+    fmt: str,
+    out: Path,
+    report_date: datetime | None,
 ) -> None:
     """Write a department's 绩效自评 / 绩效监控 / 预算执行进度 package as XLSX or PDF."""
     try:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from tracker.auth import access
+from tracker.auth.models import User
 from tracker.budget.models import Department, Project, SpendingEntry
 from tracker.evaluation import engine
 from tracker.evaluation.overview import execution_by_month, monitoring_overview, project_scores
@@ -48,7 +49,7 @@ GRADE_BANDS = (
 )
 
 
-def _visible_departments(user, department_code: str | None) -> list[Department]:
+def _visible_departments(user: User | None, department_code: str | None) -> list[Department]:
     if not access.can_see_dashboard(user):
         raise access.not_found(user, "dashboard")
     if department_code:
@@ -244,8 +245,12 @@ def _worst_chart(rows: list[dict]) -> dict:
 
 
 def dashboard_data(
-    user, *, year: int | None = None, month: int | None = None, department_code: str | None = None
-) -> dict:
+    user: User | None,
+    *,
+    year: int | None = None,
+    month: int | None = None,
+    department_code: str | None = None,
+) -> dict[str, Any]:
     departments = _visible_departments(user, department_code)
     year, month = _default_period(departments, year, month)
     # The engine evaluates departments with indicators that year (SPEC §9).

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth import access
+from tracker.auth.models import User
 from tracker.budget.models import Department
+from tracker.core.audit import record
 from tracker.core.mail import MailError, build_message, send_message
 from tracker.extensions import db
 from tracker.reports import storage
@@ -114,7 +117,7 @@ def parse_addresses(text: str) -> list[str]:
     return addresses
 
 
-def set_recipients(user, department_code: str | None, text: str) -> list[str]:
+def set_recipients(user: User, department_code: str | None, text: str) -> list[str]:
     """Replace the bureau's (``department_code`` None) or a department's addresses. Finance only."""
     if not access.can_set_recipients(user):
         raise access.refuse(user, "delivery recipients")
@@ -144,7 +147,7 @@ def set_recipients(user, department_code: str | None, text: str) -> list[str]:
     return addresses
 
 
-def recipient_settings(user) -> dict:
+def recipient_settings(user: User) -> dict[str, Any]:
     """What the settings form shows: the bureau's addresses and each visible department's."""
     if not access.can_set_recipients(user):
         raise access.refuse(user, "delivery settings")
@@ -157,20 +160,16 @@ def recipient_settings(user) -> dict:
 
 
 def _audit(
-    user,
+    user: User | None,
     action: str,
     entity: str,
     department: Department | None,
     *,
-    entity_id=None,
-    new=None,
-    year=None,
-    month=None,
+    entity_id: int | None = None,
+    new: str | None = None,
+    year: int | None = None,
+    month: int | None = None,
 ) -> None:
-    try:
-        from tracker.core.audit import record
-    except ImportError:  # the audit module lands with the reporting domain
-        return
     record(
         action,
         entity,
@@ -201,7 +200,9 @@ def _body(delivery: Delivery, department: Department) -> str:
     )
 
 
-def _record(rendered: RenderedPackage, department: Department, recipients: list[str], user) -> Delivery:
+def _record(
+    rendered: RenderedPackage, department: Department, recipients: list[str], user: User | None
+) -> Delivery:
     """The delivery of exactly these files: an existing record when the same package was sent before."""
     package = rendered.package
     month = package.month or 0
@@ -245,8 +246,8 @@ def send_package(
     month: int | None,
     department_code: str,
     *,
-    user=None,
-    report_date=None,
+    user: User | None = None,
+    report_date: date | None = None,
     now: datetime | None = None,
 ) -> Delivery:
     """Build, store and e-mail a department's package; a failure is recorded and left for
@@ -330,7 +331,7 @@ def retry_failed_deliveries(now: datetime | None = None) -> int:
     return sent
 
 
-def resend(user, delivery_id: int, *, now: datetime | None = None) -> Delivery:
+def resend(user: User, delivery_id: int, *, now: datetime | None = None) -> Delivery:
     """Send a recorded package again (same files, same record, a new attempt). Finance, or the
     department's admin for its own deliveries."""
     delivery = db.session.get(Delivery, delivery_id)
@@ -351,7 +352,7 @@ def resend(user, delivery_id: int, *, now: datetime | None = None) -> Delivery:
     return delivery
 
 
-def visible_deliveries(user, limit: int = 200) -> list[Delivery]:
+def visible_deliveries(user: User | None, limit: int = 200) -> list[Delivery]:
     query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
     visible = access.visible_department_ids(user)
     if not access.can_see_deliveries(user):
@@ -361,7 +362,7 @@ def visible_deliveries(user, limit: int = 200) -> list[Delivery]:
     return list(db.session.scalars(query))
 
 
-def delivery_file(user, delivery_id: int, fmt: str) -> tuple[str, bytes]:
+def delivery_file(user: User | None, delivery_id: int, fmt: str) -> tuple[str, bytes]:
     """A recorded attachment, for the /deliveries page."""
     delivery = db.session.get(Delivery, delivery_id)
     if (

@@ -3,6 +3,7 @@ actual rows the evaluation counts, the 年度总体目标 text, and the text of 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -98,10 +99,13 @@ def forecast_text(row: IndicatorActual | None, unit: str) -> str:
     return actual_text(row.forecast, unit) if row.forecast is not None else ""
 
 
-def indicator_columns(item: dict, indicators, actuals) -> tuple[Any, str, dict[str, str]]:
+def indicator_columns(
+    item: dict[str, Any], indicators: Mapping[int, Indicator], actuals: Mapping[int, IndicatorActual]
+) -> tuple[IndicatorActual | None, str, dict[str, str]]:
     """A document indicator's stored 实际完成 row, its unit, and the columns both forms open with
     (一级、二级、三级指标, 年度指标值, 实际完成值)."""
-    indicator = indicators.get(item.get("indicator_id"))
+    indicator_id = item.get("indicator_id")
+    indicator = indicators.get(indicator_id) if indicator_id is not None else None
     unit = indicator.target_unit if indicator else ""
     columns = {
         "level1": item.get("level1") or (indicator.level1 if indicator else ""),

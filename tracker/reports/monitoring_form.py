@@ -5,11 +5,13 @@ built from the monitoring document of SPEC §9 plus the reported 偏差原因, f
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from tracker.reporting.models import IndicatorActual
 from tracker.reports.execution_form import execution_package
 from tracker.reports.form_common import (
     LAMP_TEXT,
@@ -27,6 +29,7 @@ from tracker.reports.form_indicators import (
     indicator_columns,
     indicators_by_id,
 )
+from tracker.targets.models import Indicator
 
 __all__ = ["MonitoredIndicator", "MonitoringSheet", "monitoring_package", "forecast_spending"]
 
@@ -64,7 +67,9 @@ class MonitoringSheet:
     kind: str = "monitoring"
 
 
-def _monitored_rows(items: list[dict], indicators, actuals) -> list[MonitoredIndicator]:
+def _monitored_rows(
+    items: list[dict[str, Any]], indicators: Mapping[int, Indicator], actuals: Mapping[int, IndicatorActual]
+) -> list[MonitoredIndicator]:
     rows = []
     for item in items:
         actual_row, unit, columns = indicator_columns(item, indicators, actuals)

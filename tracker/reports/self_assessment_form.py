@@ -3,6 +3,7 @@ document of SPEC §9 plus what the form prints beside it (年初预算数, 偏�
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from tracker.budget.models import Department, DepartmentBudgetLine, Project, SpendingEntry
 from tracker.budget.money import department_fund_lines
 from tracker.extensions import db
+from tracker.reporting.models import IndicatorActual
 from tracker.reports.form_common import (
     Package,
     cents,
@@ -29,6 +31,7 @@ from tracker.reports.form_indicators import (
     indicator_columns,
     indicators_by_id,
 )
+from tracker.targets.models import Indicator
 
 __all__ = ["FundRow", "AssessedIndicator", "SelfAssessmentSheet", "self_assessment_package"]
 
@@ -99,7 +102,9 @@ def _budget_lines(year: int, department: Department) -> dict[str, Decimal]:
     return {line.subject: line.amount for line in rows}
 
 
-def _self_assessed_rows(items: list[dict], indicators, actuals) -> list[AssessedIndicator]:
+def _self_assessed_rows(
+    items: list[dict[str, Any]], indicators: Mapping[int, Indicator], actuals: Mapping[int, IndicatorActual]
+) -> list[AssessedIndicator]:
     rows = []
     for item in items:
         actual_row, _unit, columns = indicator_columns(item, indicators, actuals)
@@ -213,7 +218,9 @@ def _project_funds(project: Project | None, item: dict) -> list[FundRow]:
     ]
 
 
-def _department_funds(year: int, department: Department, spending) -> list[FundRow]:
+def _department_funds(
+    year: int, department: Department, spending: dict[tuple[str, str], Decimal]
+) -> list[FundRow]:
     """部门整体 年度资金: total, 基本支出 and 项目支出, as the engine reckons them."""
     labels = {"年度资金总额": "年度资金总额", "基本支出": "其中：基本支出", "项目支出": "项目支出"}
     return [

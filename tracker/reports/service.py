@@ -13,6 +13,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker.auth import access
+from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.reports.forms import (
     Package,
@@ -135,7 +136,7 @@ def _has_targets(department_id: int, year: int) -> bool:
 
 
 def download_report(
-    user, kind: str, department_code: str, year: int, month: int | None, fmt: str
+    user: User | None, kind: str, department_code: str, year: int, month: int | None, fmt: str
 ) -> tuple[str, bytes]:
     """A package file for a page's download button: only for those who may see the department as a
     whole (部门管理员 of it, 财政局); anyone else gets :class:`access.NotFound`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -17,11 +18,14 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from marshmallow import ValidationError
 
 from tracker.auth import access
+from tracker.budget.models import Department
 from tracker.core.clock import local_text
 from tracker.reporting.overview import default_year
 from tracker.reports import delivery as deliveries
@@ -51,7 +55,7 @@ def _file_response(filename: str, content: bytes, fmt: str) -> Response:
 @bp.get("/downloads/<kind>/<department_code>/<int:year>.<fmt>")
 @bp.get("/downloads/<kind>/<department_code>/<int:year>/<int:month>.<fmt>")
 @login_required
-def download(kind: str, department_code: str, year: int, fmt: str, month: int | None = None):
+def download(kind: str, department_code: str, year: int, fmt: str, month: int | None = None) -> Response:
     """A package file for the monitoring / self-assessment pages' download buttons."""
     if kind not in REPORT_KINDS or fmt not in FORMATS:
         abort(404)
@@ -63,7 +67,7 @@ def download(kind: str, department_code: str, year: int, fmt: str, month: int | 
 
 
 @bp.get("/dashboard/plotly.min.js")
-def plotly_js():
+def plotly_js() -> Response:
     """Plotly's bundled JavaScript from the installed ``plotly`` package (no CDN)."""
     path = Path(str(resources.files("plotly") / "package_data" / "plotly.min.js"))
     return send_file(path, mimetype="text/javascript", max_age=86400)
@@ -71,7 +75,7 @@ def plotly_js():
 
 @bp.get("/dashboard")
 @login_required
-def dashboard():
+def dashboard() -> str:
     try:
         query = DashboardQuery().load(request.args)
     except ValidationError:
@@ -84,7 +88,7 @@ def dashboard():
 
 @bp.get("/deliveries")
 @login_required
-def delivery_list():
+def delivery_list() -> str:
     if not access.can_see_deliveries(current_user):
         abort(404)
     rows = deliveries.visible_deliveries(current_user)
@@ -102,7 +106,7 @@ def delivery_list():
     )
 
 
-def _department_choices():
+def _department_choices() -> list[Department]:
     if not access.can_see_deliveries(current_user):
         return []
     return access.readable_departments(current_user)
@@ -110,11 +114,11 @@ def _department_choices():
 
 @bp.post("/deliveries/send")
 @login_required
-def delivery_send():
+def delivery_send() -> ResponseReturnValue:
     schema = SendForm()
     # What the user chose comes back in the form; a year or month that is not a number does not.
-    chosen = {key: request.form.get(key, "") for key in ("kind", "department", "year", "month")}
-    chosen = {k: v for k, v in chosen.items() if k not in ("year", "month") or v.isdigit()}
+    sent = {key: request.form.get(key, "") for key in ("kind", "department", "year", "month")}
+    chosen: dict[str, Any] = {k: v for k, v in sent.items() if k not in ("year", "month") or v.isdigit()}
     try:
         form = schema.load(request.form.to_dict())
     except ValidationError as exc:
@@ -140,7 +144,7 @@ def delivery_send():
 
 @bp.post("/deliveries/<int:delivery_id>/resend")
 @login_required
-def delivery_resend(delivery_id: int):
+def delivery_resend(delivery_id: int) -> ResponseReturnValue:
     record = deliveries.resend(current_user, delivery_id)
     flash(
         "已重新发送。" if record.status == "sent" else f"发送失败：{record.last_error}",
@@ -151,14 +155,14 @@ def delivery_resend(delivery_id: int):
 
 @bp.get("/deliveries/<int:delivery_id>.<fmt>")
 @login_required
-def delivery_file(delivery_id: int, fmt: str):
+def delivery_file(delivery_id: int, fmt: str) -> Response:
     filename, content = deliveries.delivery_file(current_user, delivery_id, fmt)
     return _file_response(filename, content, fmt)
 
 
 @bp.route("/deliveries/settings", methods=["GET", "POST"])
 @login_required
-def delivery_settings():
+def delivery_settings() -> ResponseReturnValue:
     if not access.can_set_recipients(current_user):
         raise access.refuse(current_user, "delivery settings")
     if request.method == "POST":
@@ -176,10 +180,8 @@ def delivery_settings():
     return render_template("reports/delivery_settings.html", **deliveries.recipient_settings(current_user))
 
 
-def render_dashboard_panel(year: int | None = None, department: str | None = None):
+def render_dashboard_panel(year: int | None = None, department: str | None = None) -> Markup | str:
     """``{{ dashboard_panel() }}`` for the home page of department and finance users (empty for others)."""
-    from markupsafe import Markup
-
     if not access.can_see_dashboard(current_user):
         return ""
     data = dashboard_data(current_user, year=year, department_code=department)

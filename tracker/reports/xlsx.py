@@ -23,6 +23,7 @@ from tracker.reports.forms import (
 
 if TYPE_CHECKING:
     import xlsxwriter
+    from xlsxwriter.format import Format
     from xlsxwriter.worksheet import Worksheet
 
 __all__ = ["package_xlsx", "FORMULA_PREFIXES"]
@@ -75,7 +76,7 @@ class _Sheet:
         self.ws.fit_to_pages(1, 0)
         self.ws.center_horizontally()
 
-    def text(self, row: int, column: int, value: str, fmt=None) -> None:
+    def text(self, row: int, column: int, value: str, fmt: Format | None = None) -> None:
         fmt = fmt or self.f.text
         if not value:
             self.ws.write_blank(row, column, None, fmt)
@@ -84,12 +85,14 @@ class _Sheet:
             fmt = self.f.text_quoted
         self.ws.write_string(row, column, value, fmt)
 
-    def texts(self, values: list[str], fmt=None, start: int = 0) -> None:
+    def texts(self, values: list[str], fmt: Format | None = None, start: int = 0) -> None:
         """``values`` in consecutive cells of the current row, from column ``start``."""
         for column, value in enumerate(values, start=start):
             self.text(self.row, column, value, fmt)
 
-    def merged(self, first_col: int, last_col: int, value: str, fmt=None, rows: int = 1) -> None:
+    def merged(
+        self, first_col: int, last_col: int, value: str, fmt: Format | None = None, rows: int = 1
+    ) -> None:
         fmt = fmt or self.f.text
         if value and value.startswith(FORMULA_PREFIXES) and fmt is self.f.text:
             fmt = self.f.text_quoted
@@ -97,7 +100,7 @@ class _Sheet:
             self.ws.merge_range(self.row, first_col, self.row + rows - 1, last_col, None, fmt)
         self.text(self.row, first_col, value, fmt)
 
-    def number(self, row: int, column: int, value: Decimal | None, fmt) -> None:
+    def number(self, row: int, column: int, value: Decimal | None, fmt: Format) -> None:
         if value is None:
             self.ws.write_blank(row, column, None, fmt)
         else:
