@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import Select, select
 
@@ -15,15 +13,11 @@ from tracker.auth import access
 from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.reporting.overview import years_available
+from tracker.scheduler.execution import current_jobs, last_fire_time, run_in_context, scheduler_zone
 from tracker.scheduler.models import JobRun
-from tracker.scheduler.registry import JobSpec, configured_jobs
-from tracker.scheduler.runner import last_fire_time, run_in_context
+from tracker.scheduler.registry import JobSpec
 
 __all__ = ["job_overview", "recent_runs", "run_now", "job_runs_query", "job_run"]
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Shanghai"))
 
 
 def describe_cron(cron: dict[str, Any]) -> str:
@@ -48,9 +42,9 @@ def job_overview(user: User) -> list[dict[str, Any]]:
     access.require_job_operator(user)
     from apscheduler.triggers.cron import CronTrigger
 
-    now = datetime.now(_tz())
+    now = datetime.now(scheduler_zone())
     rows = []
-    for spec in configured_jobs(current_app.config.get("SCHEDULER_JOBS")).values():
+    for spec in current_jobs().values():
         trigger = CronTrigger(timezone=now.tzinfo, **spec.cron)
         rows.append(
             {
@@ -109,11 +103,11 @@ def run_now(user: User, name: str, year: int | None = None, month: int | None = 
     succeeded; the ledger still refuses a run while another, live one is running (None). A run
     whose owner died is marked abandoned and this one runs the period."""
     access.require_job_operator(user)
-    jobs = configured_jobs(current_app.config.get("SCHEDULER_JOBS"))
+    jobs = current_jobs()
     if name not in jobs:
         raise access.NotFound(name)
     spec = jobs[name]
-    now = datetime.now(_tz())
+    now = datetime.now(scheduler_zone())
     if spec.chosen is not None and year is not None:
         period, params = spec.chosen(year, month or 12)
     else:
