@@ -11,6 +11,7 @@ from tracker import rules
 from tracker.evaluation.inputs import ActualRow, IndicatorRow, Inputs
 from tracker.evaluation.results import (
     DepartmentResult,
+    explain_inputs,
     metric_values,
     missing_reports,
     num,
@@ -36,32 +37,6 @@ def _has_cause(actual: ActualRow | None) -> bool:
         and bool(actual.deviation_category or actual.deviation_cause)
         and bool((actual.corrective_measure or "").strip())
     )
-
-
-def _explain_inputs(
-    target: str,
-    month: int,
-    value: Decimal | None,
-    grade: str | None,
-    forecast: Decimal | None,
-    forecast_grade: str | None,
-    likelihood: str | None,
-    metric: str | None,
-) -> dict[str, Any]:
-    explain_inputs: dict[str, Any] = {"target": target, "month": month}
-    if value is not None:
-        explain_inputs["actual"] = num(value)
-    if grade:
-        explain_inputs["grade"] = grade
-    if forecast is not None:
-        explain_inputs["forecast"] = num(forecast)
-    if forecast_grade:
-        explain_inputs["forecast_grade"] = forecast_grade
-    if likelihood:
-        explain_inputs["likelihood"] = likelihood
-    if metric:
-        explain_inputs["computed"] = metric
-    return explain_inputs
 
 
 def _monitor_quantity(
@@ -90,10 +65,17 @@ def _monitor_quantity(
         month=month,
         thresholds=thresholds,
     )
-    explain_inputs = _explain_inputs(
-        ind.target, month, value, grade, forecast, forecast_grade, likelihood, metric
+    inputs = explain_inputs(
+        ind.target,
+        {"month": month},
+        value,
+        grade,
+        metric,
+        forecast=forecast,
+        forecast_grade=forecast_grade,
+        likelihood=likelihood,
     )
-    return result, {"inputs": explain_inputs, "formula": result.explain, "rule": rule}
+    return result, {"inputs": inputs, "formula": result.explain, "rule": rule}
 
 
 def _monitor_metric(
@@ -113,8 +95,8 @@ def _monitor_metric(
         None,
         f"{metric}{'仅在12月计算' if metric == '结转结余率' else '缺少预算数，无法计算'}",
     )
-    explain_inputs = _explain_inputs(ind.target, month, value, None, None, None, None, metric)
-    return result, {"inputs": explain_inputs, "formula": result.explain, "rule": rule}
+    inputs = explain_inputs(ind.target, {"month": month}, value, None, metric)
+    return result, {"inputs": inputs, "formula": result.explain, "rule": rule}
 
 
 def evaluate_monitoring(inputs: Inputs, pack: RulePack) -> Iterator[DepartmentResult]:

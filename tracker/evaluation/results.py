@@ -14,6 +14,7 @@ from tracker.evaluation.inputs import COUNTED_STATUSES, DepartmentRow, Inputs, P
 __all__ = [
     "ZERO",
     "DepartmentResult",
+    "explain_inputs",
     "metric_values",
     "missing_reports",
     "num",
@@ -38,6 +39,32 @@ class DepartmentResult:
 def num(value: Decimal | None) -> str | None:
     """A quantity as the text an explanation and a summary store."""
     return None if value is None else format(value, "f")
+
+
+def explain_inputs(
+    target: str,
+    given: dict[str, Any],
+    actual: Decimal | None,
+    grade: str | None,
+    computed: str | None,
+    **more: Decimal | str | None,
+) -> dict[str, Any]:
+    """The ``inputs`` of an indicator's explanation: its target, what the rule was ``given`` (the
+    month, the weight), then those of the actual, the grade, ``more`` (forecasts, likelihood, the
+    reviewer's percent) and the computed metric it had — a number as its text, a blank left out."""
+    inputs = {"target": target, **given}
+    if actual is not None:
+        inputs["actual"] = num(actual)
+    if grade:
+        inputs["grade"] = grade
+    for key, value in more.items():
+        if isinstance(value, Decimal):
+            inputs[key] = num(value)
+        elif value:
+            inputs[key] = value
+    if computed:
+        inputs["computed"] = computed
+    return inputs
 
 
 def pct(value: Decimal | None) -> Decimal | None:

@@ -14,6 +14,7 @@ from tracker.evaluation.inputs import IndicatorRow, Inputs, OverrideRow
 from tracker.evaluation.results import (
     ZERO,
     DepartmentResult,
+    explain_inputs,
     metric_values,
     missing_reports,
     num,
@@ -67,16 +68,10 @@ def _score(
         pack=pack,
     )
     flags, note = _override_flags(result.flags, override)
-    explain_inputs: dict[str, Any] = {"target": ind.target, "weight": num(weight)}
-    if value is not None:
-        explain_inputs["actual"] = num(value)
-    if grade:
-        explain_inputs["grade"] = grade
-    if grade_percent is not None:
-        explain_inputs["grade_percent"] = num(grade_percent)
-    if metric:
-        explain_inputs["computed"] = metric
-    explain = {"inputs": explain_inputs, "formula": result.explain + note, "rule": pack.label}
+    inputs = explain_inputs(
+        ind.target, {"weight": num(weight)}, value, grade, metric, grade_percent=grade_percent
+    )
+    explain = {"inputs": inputs, "formula": result.explain + note, "rule": pack.label}
     return result, "|".join(flags), explain
 
 
