@@ -7,6 +7,8 @@ audit log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext
 
 from tracker.auth import access
@@ -45,6 +47,49 @@ def _load_for_review(
     return department, unit, report
 
 
+def _stamp_approve(report: MonthlyReport, user: User, reason: str | None) -> None:
+    report.approved_at = utcnow()
+    report.approved_by_id = user.id
+
+
+def _stamp_return(report: MonthlyReport, user: User, reason: str | None) -> None:
+    report.return_reason = reason
+
+
+def _stamp_unlock(report: MonthlyReport, user: User, reason: str | None) -> None:
+    report.approved_at = None
+    report.approved_by_id = None
+
+
+#: What each review action writes on the report besides its status (transitions.TRANSITIONS).
+_STAMPS: dict[str, Callable[[MonthlyReport, User, str | None], None]] = {
+    "approve": _stamp_approve,
+    "return": _stamp_return,
+    "unlock": _stamp_unlock,
+}
+
+
+def _review(
+    user: User,
+    action: str,
+    scope: tuple[str | None, str | None],
+    year: int,
+    month: int,
+    version: int | None,
+    reason: str | None = None,
+) -> MonthlyReport:
+    """One review ``action`` on the report of ``scope`` (unit code, department code), in its own
+    unit of work: access, the status the table allows, the audit entries, the action's stamps."""
+    unit_code, department_code = scope
+    department, unit, report = _load_for_review(
+        user, unit_code, year, month, department_code, version, action
+    )
+    apply_transition(user, report, action, department, unit, reason=reason)
+    _STAMPS[action](report, user, reason)
+    commit_report(report)
+    return report
+
+
 def approve_report(
     user: User,
     unit_code: str | None,
@@ -55,14 +100,7 @@ def approve_report(
     department_code: str | None = None,
 ) -> MonthlyReport:
     """审核通过: a submitted report becomes approved, and its month is locked."""
-    department, unit, report = _load_for_review(
-        user, unit_code, year, month, department_code, version, "approve"
-    )
-    apply_transition(user, report, "approve", department, unit)
-    report.approved_at = utcnow()
-    report.approved_by_id = user.id
-    commit_report(report)
-    return report
+    return _review(user, "approve", (unit_code, department_code), year, month, version)
 
 
 def return_report(
@@ -81,13 +119,7 @@ def return_report(
         raise ValidationFailed({"reason": [gettext("请填写退回原因")]})
     if len(reason) > 2000:
         raise ValidationFailed({"reason": [gettext("退回原因最多 2000 个字")]})
-    department, unit, report = _load_for_review(
-        user, unit_code, year, month, department_code, version, "return"
-    )
-    apply_transition(user, report, "return", department, unit, reason=reason)
-    report.return_reason = reason
-    commit_report(report)
-    return report
+    return _review(user, "return", (unit_code, department_code), year, month, version, reason)
 
 
 def unlock_report(
@@ -100,11 +132,4 @@ def unlock_report(
     department_code: str | None = None,
 ) -> MonthlyReport:
     """解锁 (finance only): an approved report goes back to draft so it can be corrected."""
-    department, unit, report = _load_for_review(
-        user, unit_code, year, month, department_code, version, "unlock"
-    )
-    apply_transition(user, report, "unlock", department, unit)
-    report.approved_at = None
-    report.approved_by_id = None
-    commit_report(report)
-    return report
+    return _review(user, "unlock", (unit_code, department_code), year, month, version)

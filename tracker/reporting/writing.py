@@ -321,26 +321,14 @@ def apply_transition(
     status = next_status(report.status, action)
     if status is None:
         raise refused_transition(report)
-    audit.record(
-        {"submitted": "submit", "approved": "approve"}.get(status, "status"),
-        "monthly_report",
-        user=user,
-        entity_id=report.id,
-        field="status",
-        old=report.status,
-        new=status,
-        **audit_scope(department, unit, report.year, report.month),
-    )
+    entry = {"submitted": "submit", "approved": "approve"}.get(status, "status")
+    changes: list[tuple[str, str, str | None, str]] = [(entry, "status", report.status, status)]
     if reason:
+        changes.append(("return", "return_reason", report.return_reason, reason))
+    scope = audit_scope(department, unit, report.year, report.month)
+    for entry, field, old, new in changes:
         audit.record(
-            "return",
-            "monthly_report",
-            user=user,
-            entity_id=report.id,
-            field="return_reason",
-            old=report.return_reason,
-            new=reason,
-            **audit_scope(department, unit, report.year, report.month),
+            entry, "monthly_report", user=user, entity_id=report.id, field=field, old=old, new=new, **scope
         )
     report.status = status
     report.updated_at = utcnow()
