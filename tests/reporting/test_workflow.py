@@ -229,3 +229,25 @@ def test_a_conflict_shows_both_versions_so_the_later_one_can_merge(client, world
         for a in session.scalar(select(MonthlyReport).where(MonthlyReport.month == 7)).actuals
     }
     assert saved[world.count.id] == 62 and saved[world.rate.id] == 91
+
+
+def test_unlocking_asks_for_an_optional_reason_kept_in_the_audit_log(client, world, session):
+    """Issue 11 §6: finance unlocks through the page's form, with a reason the audit log keeps."""
+    from tracker.core.audit import AuditEntry
+
+    report = _submitted(world)
+    review.approve_report(world.department_user, world.unit.code, 2023, 7, report.version)
+    login_as(client, world.finance)
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert 'id="unlock-reason"' in page
+    version = _version(session, world)
+    response = client.post(
+        report_url(world) + "/unlock",
+        data={"base_version": str(version), "reason": "单位申请更正7月办件数量"},
+    )
+    assert response.status_code == 302
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.field == "unlock_reason"))
+    assert (entry.action, entry.new_value, entry.user_id) == ("unlock", "单位申请更正7月办件数量", world.finance.id)
+    assert _version(session, world) > version
+    session.expire_all()
+    assert session.scalar(select(MonthlyReport).where(MonthlyReport.month == 7)).status == "draft"

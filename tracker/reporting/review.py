@@ -130,6 +130,11 @@ def unlock_report(
     version: int | None,
     *,
     department_code: str | None = None,
+    reason: str | None = None,
 ) -> MonthlyReport:
-    """解锁 (finance only): an approved report goes back to draft so it can be corrected."""
-    return _review(user, "unlock", (unit_code, department_code), year, month, version)
+    """解锁 (finance only): an approved report goes back to draft so it can be corrected; the
+    optional ``reason`` goes into the audit log."""
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > 2000:
+        raise ValidationFailed({"reason": [gettext("解锁原因最多 2000 个字")]})
+    return _review(user, "unlock", (unit_code, department_code), year, month, version, reason)

@@ -204,7 +204,9 @@ def _review_action(
             )
             flash(_("已退回，填报单位将看到退回原因。"), "success")
         else:
-            review.unlock_report(user, unit_code, year, month, version, **scope)
+            review.unlock_report(
+                user, unit_code, year, month, version, **scope, reason=request.form.get("reason")
+            )
             flash(_("已解锁，报告回到草稿状态。"), "success")
     except Conflict as exc:
         flash(str(exc), "error")

@@ -317,13 +317,17 @@ def apply_transition(
     reason: str | None = None,
 ) -> None:
     """Move ``report`` by ``action`` as :data:`~tracker.reporting.transitions.TRANSITIONS` allows, with
-    its audit entries (and the reviewer's reason, for a return); any other move is :class:`InvalidState`."""
+    its audit entries (and the reviewer's reason, for a return or an unlock); any other move is
+    :class:`InvalidState`."""
     status = next_status(report.status, action)
     if status is None:
         raise refused_transition(report)
     entry = {"submitted": "submit", "approved": "approve"}.get(status, "status")
     changes: list[tuple[str, str, str | None, str]] = [(entry, "status", report.status, status)]
-    if reason:
+    if reason and action == "unlock":
+        # Why an approved month was opened again: kept in the audit log only (issue 11 §6).
+        changes.append(("unlock", "unlock_reason", None, reason))
+    elif reason:
         changes.append(("return", "return_reason", report.return_reason, reason))
     scope = audit_scope(department, unit, report.year, report.month)
     for entry, field, old, new in changes:
