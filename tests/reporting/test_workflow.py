@@ -247,7 +247,11 @@ def test_unlocking_asks_for_an_optional_reason_kept_in_the_audit_log(client, wor
     )
     assert response.status_code == 302
     entry = session.scalar(select(AuditEntry).where(AuditEntry.field == "unlock_reason"))
-    assert (entry.action, entry.new_value, entry.user_id) == ("unlock", "单位申请更正7月办件数量", world.finance.id)
+    assert (entry.action, entry.new_value, entry.user_id) == (
+        "unlock",
+        "单位申请更正7月办件数量",
+        world.finance.id,
+    )
     assert _version(session, world) > version
     session.expire_all()
     assert session.scalar(select(MonthlyReport).where(MonthlyReport.month == 7)).status == "draft"

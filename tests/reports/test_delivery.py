@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from tests.factories import UserFactory
 from tracker.evaluation import service as evaluation
 from tracker.extensions import db
 from tracker.reports import delivery as deliveries
-from tracker.reports import storage
+from tracker.reports import sending, storage
 from tracker.reports.jobs import send_monthly_execution_reports
 from tracker.reports.models import Delivery
 from tracker.reports.service import build_package, render_package
@@ -94,12 +95,14 @@ def test_an_smtp_outage_is_retried_with_backoff_and_delivered_later_with_nothing
     ]
 
 
-def test_sending_the_same_package_again_is_a_new_attempt_on_the_same_record(scenario, smtp):
+def test_sending_the_same_package_again_sends_nothing_unless_a_resend_is_asked(scenario, smtp):
     first = deliveries.send_package("monitoring", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
-    again = deliveries.send_package("monitoring", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    again = deliveries.deliver("monitoring", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
 
-    assert again.id == first.id
-    assert [(attempt.trigger, attempt.ok) for attempt in again.attempt_log] == [
+    assert (again.delivery.id, again.tried, len(smtp.inbox.messages)) == (first.id, False, 1)
+    resent = deliveries.deliver("monitoring", 2023, 7, "801", report_date=REPORT_DATE, resend=True, now=T0)
+    assert resent.delivery.id == first.id and resent.tried
+    assert [(attempt.trigger, attempt.ok) for attempt in first.attempt_log] == [
         ("send", True),
         ("resend", True),
     ]
@@ -107,12 +110,105 @@ def test_sending_the_same_package_again_is_a_new_attempt_on_the_same_record(scen
     assert _attachments(smtp.inbox.messages[0][1]) == _attachments(smtp.inbox.messages[1][1])
 
 
+def test_the_same_data_on_another_day_is_the_same_package(scenario, smtp):
+    first = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    later = date(2024, 3, 4)
+
+    again = deliveries.deliver("execution", 2023, 7, "801", report_date=later, now=T0 + timedelta(days=5))
+
+    rendered = render_package(build_package("execution", 2023, 7, "801", report_date=later))
+    assert rendered.pdf_sha256 != first.pdf_sha256 and rendered.content_sha256 == first.content_sha256
+    assert (again.delivery.id, again.tried, len(smtp.inbox.messages)) == (first.id, False, 1)
+
+
+def test_a_rerun_while_a_retry_is_pending_makes_no_second_delivery(scenario, smtp):
+    finance = UserFactory(role="finance")
+    deliveries.set_recipients(finance, None, "jxk@czj.example.org；kj@czj.example.org")
+    smtp.inbox.refuse.add("kj@czj.example.org")
+    first = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    assert first.status == "retrying"
+    smtp.inbox.refuse.clear()
+
+    rerun = deliveries.send_package("execution", 2023, 7, "801", report_date=date(2024, 3, 1), now=T0)
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(hours=1)) == 0
+
+    assert rerun.id == first.id and db.session.query(Delivery).count() == 1
+    assert (first.status, first.attempts) == ("sent", 2)
+    assert [envelope for envelope, _ in smtp.inbox.messages] == [
+        ["jxk@czj.example.org"],
+        ["kj@czj.example.org"],
+    ]
+
+
+def test_a_package_with_new_data_stops_the_older_one_still_retrying(scenario, smtp):
+    smtp.stop()
+    old = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    smtp.start()
+    scenario.projects[0].name = "改名后的项目"
+    db.session.flush()
+
+    new = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(hours=1)) == 0
+
+    assert new.id != old.id and (old.status, new.status) == ("superseded", "sent")
+    assert len(smtp.inbox.messages) == 1
+    assert _attachments(smtp.inbox.messages[0][1])[new.xlsx_name] == storage.load(new.xlsx_sha256, "xlsx")
+
+
+def test_an_older_package_that_failed_meanwhile_is_not_retried_after_a_newer_one(scenario, smtp):
+    smtp.stop()
+    old = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    scenario.projects[0].name = "改名后的项目"
+    db.session.flush()
+    new = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    smtp.start()
+    # the older one was being sent when the newer came (its claim live): it failed afterwards
+    db.session.execute(
+        update(Delivery).where(Delivery.id == old.id).values(status="retrying", next_attempt_at=T0)
+    )
+
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(hours=1)) == 1
+
+    assert (old.status, new.status) == ("superseded", "sent")
+    assert len(smtp.inbox.messages) == 1
+
+
+def test_a_claim_left_by_a_process_that_died_is_taken_over_and_recorded_as_interrupted(scenario, smtp):
+    smtp.stop()
+    record = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+    smtp.start()
+    # a retry claimed attempt 2 and died before it recorded anything
+    assert sending.claim(record.id, 1, T0 + timedelta(minutes=5))
+
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(minutes=10)) == 0  # its claim is live
+    assert deliveries.retry_failed_deliveries(now=T0 + timedelta(minutes=21)) == 1
+
+    assert [(a.number, a.trigger, a.ok) for a in record.attempt_log] == [
+        (1, "send", False),
+        (2, "interrupted", False),
+        (3, "retry", True),
+    ]
+    assert (record.status, record.attempts, record.sending_since) == ("sent", 3, None)
+    assert len(smtp.inbox.messages) == 1
+
+
+def test_a_resend_from_a_page_older_than_the_last_attempt_sends_nothing(scenario, smtp):
+    finance = UserFactory(role="finance")
+    record = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
+
+    first = deliveries.resend(finance, record.id, seen_attempts=1, now=T0)
+    second = deliveries.resend(finance, record.id, seen_attempts=1, now=T0)
+
+    assert (first.tried, second.tried, record.attempts) == (True, False, 2)
+    assert len(smtp.inbox.messages) == 2
+
+
 def test_a_resend_sends_the_stored_files_even_after_the_data_changed(scenario, smtp, session):
     record = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
     scenario.projects[0].name = "改名后的项目"
     finance = UserFactory(role="finance")
 
-    deliveries.resend(finance, record.id, now=T0)
+    deliveries.resend(finance, record.id, seen_attempts=record.attempts, now=T0)
 
     first, second = (_attachments(message) for _, message in smtp.inbox.messages)
     assert first == second
@@ -176,7 +272,7 @@ def test_a_resend_goes_to_every_recipient_again(scenario, smtp):
     deliveries.set_recipients(finance, None, "jxk@czj.example.org；kj@czj.example.org")
     record = deliveries.send_package("execution", 2023, 7, "801", report_date=REPORT_DATE, now=T0)
 
-    deliveries.resend(finance, record.id, now=T0)
+    deliveries.resend(finance, record.id, seen_attempts=record.attempts, now=T0)
 
     assert [sorted(envelope) for envelope, _ in smtp.inbox.messages] == [
         ["jxk@czj.example.org", "kj@czj.example.org"]
@@ -235,3 +331,14 @@ def test_send_reports_command_reports_the_delivery(scenario, smtp, cli):
     assert result.exit_code == 0, result.output
     assert "monitoring 801 2023-07 → czj@example.org: sent" in result.output
     assert len(smtp.inbox.messages) == 1
+
+
+def test_send_reports_run_twice_sends_once_and_resend_asks_for_another(scenario, smtp, cli):
+    args = ["tracker", "send-reports", "--kind", "execution", "--year", "2023", "--month", "7"]
+    args += ["--department", "801"]
+
+    runs = [cli.invoke(args=args), cli.invoke(args=args), cli.invoke(args=[*args, "--resend"])]
+
+    assert [run.exit_code for run in runs] == [0, 0, 0], [run.output for run in runs]
+    assert len(smtp.inbox.messages) == 2
+    assert db.session.query(Delivery).count() == 1

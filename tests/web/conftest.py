@@ -117,3 +117,29 @@ def browser_client(production_app) -> HttpsClient:
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "xdist_group(name): run these tests in one xdist worker")
+
+
+@pytest.fixture
+def smtp(production_app):
+    """A real SMTP server the production app sends to while the test runs."""
+    from tests.conftest import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    saved = {key: production_app.config[key] for key in ("SMTP_PORT", "FINANCE_BUREAU_EMAIL")}
+    production_app.config.update(SMTP_PORT=server.port, FINANCE_BUREAU_EMAIL="czj@example.org")
+    yield server
+    server.stop()
+    production_app.config.update(saved)
+
+
+@pytest.fixture
+def no_deliveries(production_app) -> None:
+    """No package recorded yet: a send is the first of its package."""
+    from tracker.reports.models import Delivery, DeliveryAttempt
+
+    with production_app.app_context():
+        db.session.query(DeliveryAttempt).delete()
+        db.session.query(Delivery).delete()
+        db.session.commit()
+        db.session.remove()

@@ -9,7 +9,6 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import SmtpServer
 from tests.web.conftest import DEMO_PASSWORD, ORIGIN, https_client
 from tests.web.crawler import parse_page
 from tracker.extensions import db
@@ -40,17 +39,6 @@ def _forms(client, path: str):
 def _post(client, form, **changes):
     data = dict(form.fields) | changes
     return client.post(form.action.removeprefix(ORIGIN), data=data, headers={"Referer": form.page})
-
-
-@pytest.fixture
-def smtp(production_app):
-    server = SmtpServer()
-    server.start()
-    saved = {key: production_app.config[key] for key in ("SMTP_PORT", "FINANCE_BUREAU_EMAIL")}
-    production_app.config.update(SMTP_PORT=server.port, FINANCE_BUREAU_EMAIL="czj@example.org")
-    yield server
-    server.stop()
-    production_app.config.update(saved)
 
 
 def _addresses(app, scope_key: str) -> list[str]:
@@ -85,7 +73,9 @@ def test_a_bad_address_is_refused_in_chinese_and_nothing_changes(production_app)
 
 
 @pytest.mark.parametrize("username", ["finance", "dept122"])
-def test_send_now_with_the_month_left_empty_sends_the_self_assessment(production_app, smtp, username):
+def test_send_now_with_the_month_left_empty_sends_the_self_assessment(
+    production_app, smtp, no_deliveries, username
+):
     client = _logged_in(production_app, username)
     send = next(f for f in _forms(client, "/deliveries") if f.action.endswith("/deliveries/send"))
     assert dict(send.fields)["year"] == "2023", "the form opens on the year that has data"

@@ -50,8 +50,12 @@ def report_command(
 @click.option("--year", type=int, required=True)
 @click.option("--month", type=click.IntRange(1, 12))
 @click.option("--department", "department_code", help="部门编码 (default: every department with projects)")
-def send_reports_command(kind: str, year: int, month: int | None, department_code: str | None) -> None:
-    """E-mail packages to the finance bureau; failures are recorded and retried by the scheduler."""
+@click.option("--resend", is_flag=True, help="再次发送已送达的同一报表（默认不重复发送）")
+def send_reports_command(
+    kind: str, year: int, month: int | None, department_code: str | None, resend: bool
+) -> None:
+    """E-mail packages to the finance bureau, each once: a package already delivered is not sent
+    again unless --resend; failures are recorded and retried by the scheduler."""
     from tracker.extensions import db
     from tracker.reports.models import Delivery
 
@@ -59,9 +63,9 @@ def send_reports_command(kind: str, year: int, month: int | None, department_cod
         if department_code:
             from tracker.reports.delivery import send_package
 
-            ids = [send_package(kind, year, month, department_code).id]
+            ids = [send_package(kind, year, month, department_code, resend=resend).id]
         else:
-            ids = send_for_all(kind, year, month)
+            ids = send_for_all(kind, year, month, resend=resend)
     except (BadPeriod, LookupError, NoRecipients) as exc:
         raise click.ClickException(str(exc)) from exc
     failed = 0

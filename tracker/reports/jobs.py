@@ -59,14 +59,17 @@ def _departments_with_projects(year: int) -> list[str]:
     )
 
 
-def send_for_all(kind: str, year: int, month: int | None, department_code: str | None = None) -> list[int]:
-    """Send a package for one department, or for every department with projects that year. A
-    department that fails does not stop the others; returns the delivery ids."""
+def send_for_all(
+    kind: str, year: int, month: int | None, department_code: str | None = None, *, resend: bool = False
+) -> list[int]:
+    """Send a package for one department, or for every department with projects that year (each
+    once: see :func:`tracker.reports.delivery.deliver`). A department that fails does not stop the
+    others; returns the delivery ids."""
     codes = [department_code] if department_code else _departments_with_projects(year)
     ids = []
     for code in codes:
         try:
-            ids.append(send_package(kind, year, month, code).id)
+            ids.append(send_package(kind, year, month, code, resend=resend).id)
         except (LookupError, NoRecipients) as exc:
             log.error("send %s %s/%s for %s refused: %s", kind, year, month, code, exc)
     return ids

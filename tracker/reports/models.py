@@ -16,13 +16,17 @@ __all__ = [
     "DeliveryAttempt",
     "REPORT_KINDS",
     "DELIVERY_STATUSES",
+    "UNFINISHED",
     "BUREAU_SCOPE",
 ]
 
 #: 绩效自评 (annual), 绩效监控 (1–M月), 预算执行进度 (monthly).
 REPORT_KINDS = ("self-assessment", "monitoring", "execution")
-#: pending → sent, or → retrying (with backoff) → sent | failed (gave up).
-DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed")
+#: pending → sent, or → retrying (with backoff) → sent | failed (gave up); pending or retrying →
+#: superseded when a newer package of the same period was recorded (only the newest goes out).
+DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed", "superseded")
+#: Not delivered yet, and still to be tried by the retry job.
+UNFINISHED = ("pending", "retrying")
 #: ``ReportRecipient.scope_key`` of the finance bureau's own addresses.
 BUREAU_SCOPE = "bureau"
 
@@ -46,11 +50,16 @@ class Delivery(Model):
 
     The files are stored under ``REPORT_DIR`` by SHA-256; a retry or a resend sends exactly these
     bytes again as a new attempt on this record. ``month`` is 0 for the annual 绩效自评.
+
+    One record per package: (department, kind, period, ``content_sha256``) — the content apart
+    from its 编制日期, so sending the same data again on another day finds this record. An attempt
+    is claimed first (``sending_since``, ``attempts``; see :mod:`tracker.reports.sending`).
     """
 
     __tablename__ = "delivery"
     __table_args__ = (
         UniqueConstraint("kind", "department_id", "year", "month", "xlsx_sha256", "pdf_sha256"),
+        UniqueConstraint("kind", "department_id", "year", "month", "content_sha256"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -62,6 +71,8 @@ class Delivery(Model):
     xlsx_sha256: Mapped[str] = mapped_column(String(64))
     pdf_name: Mapped[str] = mapped_column(String(200))
     pdf_sha256: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 of what the package says, its 编制日期 left out (null on records older than it).
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
     recipients: Mapped[str] = mapped_column(Text)  # comma-separated, as sent
     #: Comma-separated: the recipients whose server accepted the message since the last send or
     #: resend; a retry goes only to the others, so nobody gets the package twice.
@@ -70,6 +81,8 @@ class Delivery(Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Set by the claim of an attempt while its message is being sent; cleared when it is recorded.
+    sending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[Timestamp]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -101,6 +114,7 @@ class DeliveryAttempt(Model):
     at: Mapped[Timestamp]
     ok: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(Text)
-    trigger: Mapped[str] = mapped_column(String(16), default="send")  # send | retry | resend
+    #: send | retry | resend, or interrupted (its process died before it recorded the result)
+    trigger: Mapped[str] = mapped_column(String(16), default="send")
 
     delivery: Mapped[Delivery] = relationship(back_populates="attempt_log")

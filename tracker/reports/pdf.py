@@ -7,6 +7,8 @@ content, so the same data gives the same bytes.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from flask import render_template
@@ -14,7 +16,7 @@ from flask import render_template
 from tracker import rules
 from tracker.reports.forms import LAMP_TEXT, Package
 
-__all__ = ["package_pdf", "package_html", "fmt_money", "fmt_percent"]
+__all__ = ["package_pdf", "package_html", "content_digest", "fmt_money", "fmt_percent"]
 
 CENT = Decimal("0.01")
 
@@ -40,3 +42,10 @@ def package_pdf(package: Package) -> bytes:
     from weasyprint import HTML  # lazy: 0.4 s of start-up every command would pay
 
     return HTML(string=html).write_pdf(pdf_identifier=identifier)
+
+
+def content_digest(package: Package) -> str:
+    """SHA-256 of what the package says, its 编制日期 left out: the same data sent on another day is
+    the same package (issue 12 §6)."""
+    undated = package_html(replace(package, report_date=date.min))
+    return hashlib.sha256(undated.encode()).hexdigest()

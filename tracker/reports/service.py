@@ -22,7 +22,7 @@ from tracker.reports.forms import (
     self_assessment_package,
 )
 from tracker.reports.models import REPORT_KINDS
-from tracker.reports.pdf import package_pdf
+from tracker.reports.pdf import content_digest, package_pdf
 from tracker.reports.xlsx import package_xlsx
 from tracker.targets.models import Indicator
 
@@ -54,6 +54,8 @@ class RenderedPackage:
     package: Package
     xlsx: bytes
     pdf: bytes
+    #: What the package says apart from its 编制日期 (:func:`tracker.reports.pdf.content_digest`).
+    content_sha256: str
 
     @property
     def xlsx_name(self) -> str:
@@ -126,7 +128,7 @@ def build_package(
 
 
 def render_package(package: Package) -> RenderedPackage:
-    return RenderedPackage(package, package_xlsx(package), package_pdf(package))
+    return RenderedPackage(package, package_xlsx(package), package_pdf(package), content_digest(package))
 
 
 def _has_targets(department_id: int, year: int) -> bool:

@@ -117,8 +117,8 @@ def _department_choices() -> list[Department]:
 def delivery_send() -> ResponseReturnValue:
     schema = SendForm()
     # What the user chose comes back in the form; a year or month that is not a number does not.
-    sent = {key: request.form.get(key, "") for key in ("kind", "department", "year", "month")}
-    chosen: dict[str, Any] = {k: v for k, v in sent.items() if k not in ("year", "month") or v.isdigit()}
+    given = {key: request.form.get(key, "") for key in ("kind", "department", "year", "month")}
+    chosen: dict[str, Any] = {k: v for k, v in given.items() if k not in ("year", "month") or v.isdigit()}
     try:
         form = schema.load(request.form.to_dict())
     except ValidationError as exc:
@@ -129,13 +129,21 @@ def delivery_send() -> ResponseReturnValue:
         raise access.refuse(current_user, "send")
     month = None if form["kind"] == "self-assessment" else form["month"]
     try:
-        record = deliveries.send_package(
-            form["kind"], form["year"], month, department.code, user=current_user
-        )
+        sent = deliveries.deliver(form["kind"], form["year"], month, department.code, user=current_user)
     except (deliveries.NoRecipients, BadPeriod, LookupError) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".delivery_list", **chosen))
-    if record.status == "sent":
+    record = sent.delivery
+    if not sent.tried and record.status == "sent":
+        message = gettext(
+            "报送 #%(id)s（%(subject)s）此前已送达，内容相同，未重复发送；如需再次发送，请点该记录的“重新发送”。",
+            id=record.id,
+            subject=record.subject,
+        )
+        flash(message, "info")
+    elif not sent.tried:
+        flash(gettext("报送 #%(id)s 正由其他操作发送，未重复发送。", id=record.id), "info")
+    elif record.status == "sent":
         flash(gettext("已发送：%(subject)s", subject=record.subject), "success")
     else:
         flash(gettext("发送失败，将自动重试：%(error)s", error=record.last_error), "error")
@@ -145,11 +153,22 @@ def delivery_send() -> ResponseReturnValue:
 @bp.post("/deliveries/<int:delivery_id>/resend")
 @login_required
 def delivery_resend(delivery_id: int) -> ResponseReturnValue:
-    record = deliveries.resend(current_user, delivery_id)
-    flash(
-        "已重新发送。" if record.status == "sent" else f"发送失败：{record.last_error}",
-        "success" if record.status == "sent" else "error",
-    )
+    """重新发送, on purpose. The form carries the attempts count its page showed: of several clicks
+    on one page (or a page from before the latest attempt) only the first sends."""
+    seen = request.form.get("attempts", type=int)
+    sent = deliveries.resend(current_user, delivery_id, seen_attempts=seen)
+    record = sent.delivery
+    if not sent.tried:
+        message = gettext(
+            "报送 #%(id)s 已由其他操作发送（共 %(attempts)s 次尝试），未重复发送；如仍需重发，请在刷新后的页面上再点“重新发送”。",
+            id=record.id,
+            attempts=record.attempts,
+        )
+        flash(message, "info")
+    elif record.status == "sent":
+        flash(gettext("已重新发送。"), "success")
+    else:
+        flash(gettext("发送失败：%(error)s", error=record.last_error), "error")
     return redirect(url_for(".delivery_list"))
 
 

@@ -59,7 +59,7 @@ class DeliveryAttemptSchema(Schema):
     at = Timestamp(required=True)
     ok = fields.Boolean(required=True)
     error = nullable(fields.String())
-    trigger = fields.String(required=True, metadata={"description": "send | retry | resend"})
+    trigger = fields.String(required=True, metadata={"description": "send | retry | resend | interrupted"})
 
 
 class DeliverySchema(Schema):
@@ -76,7 +76,9 @@ class DeliverySchema(Schema):
     recipients = fields.Function(
         lambda d: d.recipient_list, required=True, metadata={"type": "array", "items": {"type": "string"}}
     )
-    status = fields.String(required=True, metadata={"description": "pending | retrying | sent | failed"})
+    status = fields.String(
+        required=True, metadata={"description": "pending | retrying | sent | failed | superseded"}
+    )
     attempts = fields.Integer(required=True)
     last_error = nullable(fields.String())
     next_attempt_at = nullable(Timestamp())

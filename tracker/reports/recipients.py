@@ -1,0 +1,124 @@
+"""Who receives the 报送 packages: the finance bureau's addresses (set by finance, else
+``FINANCE_BUREAU_EMAIL``) and a copy for each department's own (issue 5)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from tracker.auth import access
+from tracker.auth.models import User
+from tracker.budget.models import Department
+from tracker.core.audit import record
+from tracker.extensions import db
+from tracker.reports.models import BUREAU_SCOPE, ReportRecipient
+
+__all__ = [
+    "NoRecipients",
+    "InvalidAddress",
+    "recipients_for",
+    "parse_addresses",
+    "set_recipients",
+    "recipient_settings",
+]
+
+_ADDRESS = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
+
+
+class NoRecipients(Exception):
+    """Neither finance nor the environment names anyone to send to."""
+
+
+class InvalidAddress(ValueError):
+    def __init__(self, addresses: list[str]) -> None:
+        super().__init__("无效的邮箱地址：" + "、".join(addresses))
+        self.addresses = addresses
+
+
+def _scope(department: Department | None) -> str:
+    return BUREAU_SCOPE if department is None else f"department:{department.code}"
+
+
+def _addresses(scope_key: str) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(ReportRecipient.email)
+            .where(ReportRecipient.scope_key == scope_key)
+            .order_by(ReportRecipient.id)
+        )
+    )
+
+
+def recipients_for(department: Department) -> list[str]:
+    """财政局 (set by finance, else ``FINANCE_BUREAU_EMAIL``) and the department's own addresses."""
+    bureau = _addresses(BUREAU_SCOPE)
+    if not bureau and current_app.config.get("FINANCE_BUREAU_EMAIL"):
+        bureau = [
+            address.strip()
+            for address in current_app.config["FINANCE_BUREAU_EMAIL"].split(",")
+            if address.strip()
+        ]
+    result: list[str] = []
+    for address in bureau + _addresses(_scope(department)):
+        if address.lower() not in {known.lower() for known in result}:
+            result.append(address)
+    return result
+
+
+def parse_addresses(text: str) -> list[str]:
+    addresses = [part.strip() for part in re.split(r"[,;，；\s]+", text or "") if part.strip()]
+    bad = [address for address in addresses if not _ADDRESS.match(address)]
+    if bad:
+        raise InvalidAddress(bad)
+    return addresses
+
+
+def set_recipients(user: User, department_code: str | None, text: str) -> list[str]:
+    """Replace the bureau's (``department_code`` None) or a department's addresses. Finance only."""
+    if not access.can_set_recipients(user):
+        raise access.refuse(user, "delivery recipients")
+    department = None
+    if department_code:
+        department = access.require_department(user, department_code)
+    addresses = parse_addresses(text)
+    scope_key = _scope(department)
+    for row in db.session.scalars(select(ReportRecipient).where(ReportRecipient.scope_key == scope_key)):
+        db.session.delete(row)
+    db.session.flush()
+    seen: set[str] = set()
+    for address in addresses:
+        if address.lower() in seen:
+            continue
+        seen.add(address.lower())
+        db.session.add(
+            ReportRecipient(
+                scope_key=scope_key,
+                department_id=department.id if department else None,
+                email=address,
+                created_by_id=user.id,
+            )
+        )
+    record(
+        "set_recipients",
+        "report_recipient",
+        user=user,
+        new=", ".join(addresses),
+        department_code=department.code if department else None,
+    )
+    db.session.commit()
+    return addresses
+
+
+def recipient_settings(user: User) -> dict[str, Any]:
+    """What the settings form shows: the bureau's addresses and each visible department's."""
+    if not access.can_set_recipients(user):
+        raise access.refuse(user, "delivery recipients")
+    departments = db.session.scalars(select(Department).order_by(Department.code)).all()
+    return {
+        "bureau": _addresses(BUREAU_SCOPE),
+        "bureau_default": current_app.config.get("FINANCE_BUREAU_EMAIL", ""),
+        "departments": [(department, _addresses(_scope(department))) for department in departments],
+    }
