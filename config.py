@@ -40,6 +40,13 @@ class Config:
     REQUIRE_SECRET_KEY = False
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'tracker.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL, per connection (seconds, 0: no limit): how long one statement may run and how long
+    # it may wait for a lock. A web request that hits one answers 503 with a retry message; jobs,
+    # the scheduler and commands wait longer (tracker.core.database).
+    WEB_STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("WEB_STATEMENT_TIMEOUT_SECONDS", "5"))
+    WEB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("WEB_LOCK_TIMEOUT_SECONDS", "3"))
+    JOB_STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("JOB_STATEMENT_TIMEOUT_SECONDS", "1800"))
+    JOB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("JOB_LOCK_TIMEOUT_SECONDS", "60"))
     TIMEZONE = os.environ.get("TZ_NAME", "Asia/Shanghai")
 
     BABEL_DEFAULT_LOCALE = "zh"
@@ -110,6 +117,9 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SCHEDULER_ENABLED = False
+    # Set, but generous: a test on a loaded machine is not a request a clerk waits for.
+    WEB_STATEMENT_TIMEOUT_SECONDS = 120.0
+    WEB_LOCK_TIMEOUT_SECONDS = 60.0
 
 
 class ProductionConfig(Config):

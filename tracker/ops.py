@@ -3,7 +3,11 @@
 every request: taken from ``X-Request-ID`` when it is sane, else made, echoed in the response, on
 every log record of the request, and in the one access-log line per request (``tracker.request``).
 
-The probes need no login, set no cookie and count towards no rate limit."""
+The probes need no login, set no cookie and count towards no rate limit.
+
+A request the database cut short — a statement or lock timeout, a deadlock (SQLite: "database is
+locked") — answers 503 with ``Retry-After`` and a Chinese message saying nothing was written (JSON
+on /api), not a 500 (issue 12 §10)."""
 
 from __future__ import annotations
 
@@ -15,10 +19,12 @@ import uuid
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Blueprint, Flask, current_app, g, has_request_context, request
+from flask import Blueprint, Flask, current_app, g, has_request_context, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import SQLAlchemyError
+from flask_babel import gettext
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from tracker.core.database import is_busy
 from tracker.extensions import db, limiter
 
 log = logging.getLogger("tracker.ops")
@@ -26,6 +32,8 @@ access_log = logging.getLogger("tracker.request")
 bp = Blueprint("ops", __name__)
 PLAIN = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 PROBES = frozenset({"/healthz", "/readyz"})
+#: Seconds a client is asked to wait before it tries a request the database was too busy for.
+BUSY_RETRY_AFTER = 5
 
 REQUEST_ID_HEADER = "X-Request-ID"
 #: An incoming id is kept when it is this: no spaces, line breaks or quotes to forge a log line with.
@@ -140,6 +148,29 @@ def _finish(response):  # type: ignore[no-untyped-def]
     return response
 
 
+# ---------------------------------------------------------------- the database too busy: 503
+
+
+def _database_busy(error: OperationalError):  # type: ignore[no-untyped-def]
+    if not is_busy(error):
+        raise error
+    db.session.rollback()  # the transaction is void: nothing of this request is written
+    log.warning("database busy (%s): %s %s", str(error.orig).splitlines()[0], request.method, request.path)
+    message = gettext(
+        "数据库正忙（所需的数据正被其他操作占用，或查询超时），本次请求未执行，也没有写入任何内容。"
+        "请约 %(seconds)s 秒后重试。",
+        seconds=BUSY_RETRY_AFTER,
+    )
+    headers = {"Retry-After": str(BUSY_RETRY_AFTER), "Cache-Control": "no-store"}
+    if request.path.startswith("/api/"):
+        return {"code": 503, "status": "database_busy", "message": message}, 503, headers
+    try:
+        return render_template("home/error.html", code=503, message=message), 503, headers
+    except SQLAlchemyError:  # the page itself needed what is locked
+        db.session.rollback()
+        return message + "\n", 503, {**headers, **PLAIN}
+
+
 _logging_configured = False
 
 
@@ -168,5 +199,6 @@ def init_web(app: Flask) -> None:
     configure_logging(app)
     app.before_request(_begin)
     app.after_request(_finish)
+    app.register_error_handler(OperationalError, _database_busy)
     limiter.exempt(bp)
     app.register_blueprint(bp)

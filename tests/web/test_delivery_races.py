@@ -111,7 +111,9 @@ def test_concurrent_send_now_clicks_record_and_send_one_package(production_app, 
 
     responses = _at_once(4, lambda i: _post(clients[i], forms[i], **chosen))
 
-    assert [response.status_code for response in responses] == [302] * 4
+    codes = [response.status_code for response in responses]
+    # a click that waited past the lock timeout for the others' evaluation is told to retry (503)
+    assert set(codes) <= {302, 503} and 302 in codes, codes
     assert len(smtp.inbox.messages) == 1
     assert _deliveries_of(production_app, "execution", 6) == 1
     pages = [client.get("/deliveries").get_data(as_text=True) for client in clients]

@@ -19,6 +19,7 @@ from flask import current_app
 from tracker.auth import access
 from tracker.auth.access import NotFound
 from tracker.auth.models import User
+from tracker.core.database import is_busy
 from tracker.core.errors import ValidationFailed
 from tracker.targets.imports import ImportReport, run_import
 from tracker.targets.tables import Limits
@@ -92,15 +93,20 @@ def staged(user: User, token: str) -> dict:
 
 
 def confirm_import(user: User, token: str) -> ImportReport:
-    """Import the staged file for real (all or nothing), then forget it."""
+    """Import the staged file for real (all or nothing), then forget it — unless the database was
+    too busy to take it (a lock or statement timeout): then the same confirmation may be tried again."""
     meta = staged(user, token)
     try:
         with (_directory() / f"{token}.bin").open("rb") as handle:
-            return run_import(
+            report = run_import(
                 meta["kind"], handle, filename=meta["filename"], user=user, dry_run=False, limits=_limits()
             )
-    finally:
-        _discard(token)
+    except BaseException as exc:
+        if not is_busy(exc):
+            _discard(token)
+        raise
+    _discard(token)
+    return report
 
 
 def _discard(token: str) -> None:
