@@ -9,6 +9,7 @@ province may set differently comes from a :class:`~tracker.rules.packs.RulePack`
 The package is the rules' one address: ``from tracker import rules`` then ``rules.monitor_indicator``.
 """
 
+from tracker.rules.cells import control_character_names, control_characters, visible_text
 from tracker.rules.metrics import DepartmentMoney, adjusted_budget, department_metrics
 from tracker.rules.monitoring import (
     BudgetLamp,
@@ -51,6 +52,9 @@ from tracker.rules.self_assessment import (
 )
 
 __all__ = [
+    "control_characters",
+    "control_character_names",
+    "visible_text",
     "GREEN",
     "HUNDRED",
     "YELLOW",

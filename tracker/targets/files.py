@@ -11,7 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
-from tracker.targets.tables import Ceilings, FileRejected, Limits, Table, check_headers, read_csv
+from tracker import rules
+from tracker.targets.tables import (
+    Ceilings,
+    CellProblem,
+    FileRejected,
+    Limits,
+    Table,
+    check_headers,
+    column_letter,
+    read_csv,
+)
 from tracker.targets.xlsx import read_xlsx
 
 __all__ = ["read_table", "open_source"]
@@ -50,4 +60,34 @@ def read_table(stream: IO[bytes], filename: str, limits: Limits | None = None) -
             raise FileRejected("文件扩展名为 .csv，但内容不是文本（可能是改名的二进制文件）")
         table = read_csv(data, ceilings)
     check_headers(table.headers)
+    _refuse_control_characters(table, filename)
     return table
+
+
+def _refuse_control_characters(table: Table, filename: str) -> None:
+    """A cell holding a control character other than tab and line breaks is a problem of its row,
+    naming the file, row and column — in the header, of the whole file (issue 12 §11)."""
+    name = rules.visible_text(filename)
+    for index, text in enumerate(table.headers, start=1):
+        if found := rules.control_characters(text):
+            raise FileRejected(
+                f"文件“{name}”第 1 行（表头）{column_letter(index)} 列含有控制字符 "
+                f"{rules.control_character_names(found)}：{_CONTROL_ADVICE}"
+            )
+    for line, row in table.rows:
+        if not rules.control_characters("\t".join(row.values())):  # one scan a row
+            continue
+        for column, value in row.items():
+            if found := rules.control_characters(value):
+                column = rules.visible_text(column)
+                table.problems.append(
+                    CellProblem(
+                        line,
+                        column,
+                        f"文件“{name}”第 {line} 行“{column}”列含有控制字符 "
+                        f"{rules.control_character_names(found)}，已拒绝：{_CONTROL_ADVICE}",
+                    )
+                )
+
+
+_CONTROL_ADVICE = "请删除这些看不见的字符（常见于从终端、网页或其他系统复制的内容）后重新导入"

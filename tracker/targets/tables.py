@@ -23,6 +23,7 @@ __all__ = [
     "Limits",
     "Table",
     "CellProblem",
+    "column_letter",
     "Ceilings",
     "clean_header",
     "check_headers",
@@ -95,7 +96,7 @@ def clean_header(value: Any) -> str:
     return re.sub(r"\s+", "", str(value or "")).replace("（", "(").replace("）", ")")
 
 
-def _column_letter(column: int) -> str:
+def column_letter(column: int) -> str:
     letters = ""
     while column > 0:
         column, rest = divmod(column - 1, 26)
@@ -112,7 +113,7 @@ def rows_exceeded(limits: Limits, line: int) -> str:
 
 def columns_exceeded(limits: Limits, line: int, column: int) -> str:
     return (
-        f"第 {line} 行 {_column_letter(column)} 列（第 {column} 列）超出列数上限"
+        f"第 {line} 行 {column_letter(column)} 列（第 {column} 列）超出列数上限"
         f"（最多 {limits.max_columns} 列）：请删除多余的列后再导入"
     )
 

@@ -257,7 +257,12 @@ def _cell_text(value: Any, line: int, column: str, problems: list[CellProblem]) 
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    # Excel writes a character XML cannot hold (ESC, BEL …) as _xHHHH_; openpyxl leaves it so.
+    return _OOXML_ESCAPE.sub(lambda match: chr(int(match[1], 16)), str(value))
+
+
+#: ECMA-376's escape of a character in a cell's text (``_x001B_``; ``_x005F_`` is the underscore).
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def read_xlsx(data: bytes, ceilings: Ceilings) -> Table:
