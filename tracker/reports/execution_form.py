@@ -9,9 +9,11 @@ from decimal import Decimal
 from tracker.reports.form_common import (
     Package,
     find_department,
+    project_name,
     projects_by_code,
     ratio_percent,
     to_decimal,
+    unit_name,
 )
 
 __all__ = ["ExecutionRow", "ExecutionSheet", "execution_package"]
@@ -57,9 +59,9 @@ def execution_package(document: dict, department_code: str, report_date: date) -
         rows.append(
             ExecutionRow(
                 number=number,
-                unit=project.unit.name if project else item.get("unit", ""),
+                unit=unit_name(item, project),
                 code=item["code"],
-                name=item.get("name") or (project.name if project else ""),
+                name=project_name(item, project, missing=""),
                 budget=budget,
                 spent=spent,
                 execution=to_decimal(item.get("execution")),

@@ -29,6 +29,10 @@ __all__ = [
     "excel_sheet_name",
     "find_department",
     "projects_by_code",
+    "project_name",
+    "unit_name",
+    "project_heading",
+    "department_heading",
 ]
 
 HUNDRED = Decimal(100)
@@ -109,3 +113,31 @@ def projects_by_code(year: int, department: Department) -> dict[str, Project]:
         select(Project).where(Project.year == year, Project.department_id == department.id)
     )
     return {project.code: project for project in rows}
+
+
+def project_name(item: dict[str, Any], project: Project | None, missing: str | None = None) -> str:
+    """The name a form prints of a document's project: the document's, else the stored project's,
+    else ``missing`` (the project code when not given)."""
+    fallback = item["code"] if missing is None else missing
+    return item.get("name") or (project.name if project else fallback)
+
+
+def unit_name(item: dict[str, Any], project: Project | None) -> str:
+    """The 实施单位 a form prints: the stored project's unit, else the document's unit code."""
+    return project.unit.name if project else item.get("unit", "")
+
+
+def project_heading(
+    department: Department, item: dict[str, Any], project: Project | None
+) -> list[tuple[str, str]]:
+    """The heading of a project's sheet: 项目名称, 主管部门, 实施单位."""
+    return [
+        ("项目名称", project_name(item, project)),
+        ("主管部门", department.name),
+        ("实施单位", unit_name(item, project)),
+    ]
+
+
+def department_heading(department: Department) -> list[tuple[str, str]]:
+    """The heading of the 部门整体 sheet: 部门名称, 部门编码."""
+    return [("部门名称", department.name), ("部门编码", department.code)]

@@ -3,20 +3,22 @@ actual rows the evaluation counts, the 年度总体目标 text, and the text of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from tracker.budget.models import Department
+from tracker.budget.models import Department, Project
 from tracker.evaluation.engine import COUNTED_STATUSES
 from tracker.extensions import db
 from tracker.reporting.models import IndicatorActual, MonthlyReport
-from tracker.reports.form_common import to_decimal
+from tracker.reports.form_common import find_department, projects_by_code, to_decimal
 from tracker.targets.models import DepartmentGoal, Indicator
 
 __all__ = [
+    "FormRows",
+    "form_rows",
     "indicators_by_id",
     "counted_actuals",
     "department_goal",
@@ -50,6 +52,28 @@ def counted_actuals(year: int, month: int, department: Department) -> dict[int, 
         )
     )
     return {row.indicator_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class FormRows:
+    """What an indicator form prints beside its document: the department, its projects by code, its
+    indicators by id and the counted actual rows of the form's month by indicator id."""
+
+    department: Department
+    projects: dict[str, Project]
+    indicators: dict[int, Indicator]
+    actuals: dict[int, IndicatorActual]
+
+
+def form_rows(year: int, month: int, department_code: str) -> FormRows:
+    """The :class:`FormRows` of department ``department_code``'s form of ``year`` as of ``month``."""
+    department = find_department(department_code)
+    return FormRows(
+        department,
+        projects_by_code(year, department),
+        indicators_by_id(year, department),
+        counted_actuals(year, month, department),
+    )
 
 
 def department_goal(year: int, department: Department) -> str:
@@ -100,12 +124,12 @@ def forecast_text(row: IndicatorActual | None, unit: str) -> str:
 
 
 def indicator_columns(
-    item: dict[str, Any], indicators: Mapping[int, Indicator], actuals: Mapping[int, IndicatorActual]
+    item: dict[str, Any], rows: FormRows
 ) -> tuple[IndicatorActual | None, str, dict[str, str]]:
     """A document indicator's stored 实际完成 row, its unit, and the columns both forms open with
     (一级、二级、三级指标, 年度指标值, 实际完成值)."""
     indicator_id = item.get("indicator_id")
-    indicator = indicators.get(indicator_id) if indicator_id is not None else None
+    indicator = rows.indicators.get(indicator_id) if indicator_id is not None else None
     unit = indicator.target_unit if indicator else ""
     columns = {
         "level1": item.get("level1") or (indicator.level1 if indicator else ""),
@@ -114,4 +138,4 @@ def indicator_columns(
         "target": item["target"],
         "actual": actual_text(item.get("actual"), unit),
     }
-    return (actuals.get(indicator.id) if indicator else None), unit, columns
+    return (rows.actuals.get(indicator.id) if indicator else None), unit, columns

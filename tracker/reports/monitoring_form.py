@@ -5,31 +5,29 @@ built from the monitoring document of SPEC §9 plus the reported 偏差原因, f
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tracker.reporting.models import IndicatorActual
 from tracker.reports.execution_form import execution_package
 from tracker.reports.form_common import (
     LAMP_TEXT,
     Package,
+    department_heading,
     excel_sheet_name,
-    find_department,
-    projects_by_code,
+    project_heading,
+    project_name,
     to_decimal,
 )
 from tracker.reports.form_indicators import (
+    FormRows,
     cause_text,
-    counted_actuals,
     department_goal,
     forecast_text,
+    form_rows,
     indicator_columns,
-    indicators_by_id,
 )
-from tracker.targets.models import Indicator
 
 __all__ = ["MonitoredIndicator", "MonitoringSheet", "monitoring_package", "forecast_spending"]
 
@@ -67,12 +65,10 @@ class MonitoringSheet:
     kind: str = "monitoring"
 
 
-def _monitored_rows(
-    items: list[dict[str, Any]], indicators: Mapping[int, Indicator], actuals: Mapping[int, IndicatorActual]
-) -> list[MonitoredIndicator]:
+def _monitored_rows(items: list[dict[str, Any]], form: FormRows) -> list[MonitoredIndicator]:
     rows = []
     for item in items:
-        actual_row, unit, columns = indicator_columns(item, indicators, actuals)
+        actual_row, unit, columns = indicator_columns(item, form)
         rows.append(
             MonitoredIndicator(
                 **columns,
@@ -98,27 +94,20 @@ def monitoring_package(document: dict, department_code: str, report_date: date) 
     """The 双监控 package (1–M月): a 绩效监控情况表 per project, the 部门整体 one, then the
     预算执行进度表. SPEC §5."""
     year, month = int(document["year"]), int(document["month"])
-    department = find_department(department_code)
-    projects = projects_by_code(year, department)
-    indicators = indicators_by_id(year, department)
-    actuals = counted_actuals(year, month, department)
+    form = form_rows(year, month, department_code)
+    department = form.department
     time_progress = to_decimal(document.get("time_progress"))
     used: set[str] = set()
     sheets: list[Any] = []
     for number, item in enumerate(document["projects"], start=1):
-        project = projects.get(item["code"])
-        name = item.get("name") or (project.name if project else item["code"])
+        project = form.projects.get(item["code"])
         budget, spent = to_decimal(item.get("budget")), to_decimal(item.get("spent"))
         sheets.append(
             MonitoringSheet(
                 title=f"绩效监控情况表（1–{month}月）",
-                sheet_name=excel_sheet_name("监控", number, name, used),
+                sheet_name=excel_sheet_name("监控", number, project_name(item, project), used),
                 project_code=item["code"],
-                heading=[
-                    ("项目名称", name),
-                    ("主管部门", department.name),
-                    ("实施单位", project.unit.name if project else item.get("unit", "")),
-                ],
+                heading=project_heading(department, item, project),
                 budget=budget,
                 spent=spent,
                 execution=to_decimal(item.get("execution")),
@@ -127,7 +116,7 @@ def monitoring_package(document: dict, department_code: str, report_date: date) 
                 goal=((project.annual_goal if project else None) or "")
                 + "\n"
                 + _lamp_summary(item["indicators"], month),
-                indicators=_monitored_rows(item["indicators"], indicators, actuals),
+                indicators=_monitored_rows(item["indicators"], form),
             )
         )
     whole = document.get("department")
@@ -138,14 +127,14 @@ def monitoring_package(document: dict, department_code: str, report_date: date) 
                 title=f"部门整体绩效监控情况表（1–{month}月）",
                 sheet_name=excel_sheet_name("监控", 0, "部门整体", used),
                 project_code="",
-                heading=[("部门名称", department.name), ("部门编码", department.code)],
+                heading=department_heading(department),
                 budget=None,
                 spent=None,
                 execution=dict(metrics).get("预算执行率"),
                 forecast_spent=None,
                 budget_status="",
                 goal=department_goal(year, department) + "\n" + _lamp_summary(whole["indicators"], month),
-                indicators=_monitored_rows(whole["indicators"], indicators, actuals),
+                indicators=_monitored_rows(whole["indicators"], form),
                 metrics=metrics,
             )
         )

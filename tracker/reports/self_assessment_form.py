@@ -3,35 +3,31 @@ document of SPEC §9 plus what the form prints beside it (年初预算数, 偏�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-
-from tracker.budget.models import Department, DepartmentBudgetLine, Project, SpendingEntry
-from tracker.budget.money import department_fund_lines
+from tracker.budget import money
+from tracker.budget.models import Department, Project
 from tracker.extensions import db
-from tracker.reporting.models import IndicatorActual
 from tracker.reports.form_common import (
     Package,
     cents,
+    department_heading,
     excel_sheet_name,
-    find_department,
-    projects_by_code,
+    project_heading,
+    project_name,
     ratio_percent,
     to_decimal,
 )
 from tracker.reports.form_indicators import (
+    FormRows,
     cause_text,
-    counted_actuals,
     department_goal,
+    form_rows,
     indicator_columns,
-    indicators_by_id,
 )
-from tracker.targets.models import Indicator
 
 __all__ = ["FundRow", "AssessedIndicator", "SelfAssessmentSheet", "self_assessment_package"]
 
@@ -79,35 +75,10 @@ class SelfAssessmentSheet:
     kind: str = "self-assessment"
 
 
-def _spending(year: int, month: int, department: Department) -> dict[tuple[str, str], Decimal]:
-    """Σ amount through ``month`` by (项目编码, 类别); 项目编码 "" is 基本支出."""
-    rows = db.session.execute(
-        select(SpendingEntry.project_code, SpendingEntry.category, func.sum(SpendingEntry.amount))
-        .where(
-            SpendingEntry.year == year,
-            SpendingEntry.month <= month,
-            SpendingEntry.department_id == department.id,
-        )
-        .group_by(SpendingEntry.project_code, SpendingEntry.category)
-    )
-    return {(code or "", category): Decimal(total or 0) for code, category, total in rows}
-
-
-def _budget_lines(year: int, department: Department) -> dict[str, Decimal]:
-    rows = db.session.scalars(
-        select(DepartmentBudgetLine).where(
-            DepartmentBudgetLine.year == year, DepartmentBudgetLine.department_id == department.id
-        )
-    )
-    return {line.subject: line.amount for line in rows}
-
-
-def _self_assessed_rows(
-    items: list[dict[str, Any]], indicators: Mapping[int, Indicator], actuals: Mapping[int, IndicatorActual]
-) -> list[AssessedIndicator]:
+def _self_assessed_rows(items: list[dict[str, Any]], form: FormRows) -> list[AssessedIndicator]:
     rows = []
     for item in items:
-        actual_row, _unit, columns = indicator_columns(item, indicators, actuals)
+        actual_row, _unit, columns = indicator_columns(item, form)
         cause = cause_text(actual_row)
         if actual_row is not None and actual_row.corrective_measure:
             cause = (
@@ -144,29 +115,24 @@ def _achievement_summary(items: list[dict], total: Any, grade: str) -> str:
 def self_assessment_package(document: dict, department_code: str, report_date: date) -> Package:
     """The 绩效自评 package: a 项目支出绩效自评表 per project, then the 部门整体绩效自评表. SPEC §6."""
     year = int(document["year"])
-    department = find_department(department_code)
-    projects = projects_by_code(year, department)
-    indicators = indicators_by_id(year, department)
-    actuals = counted_actuals(year, 12, department)
-    spending = _spending(year, 12, department)
+    form = form_rows(year, 12, department_code)
+    department = form.department
     used: set[str] = set()
     sheets: list[Any] = []
     for number, item in enumerate(document["projects"], start=1):
-        project = projects.get(item["code"])
-        name = item.get("name") or (project.name if project else item["code"])
-        unit_name = project.unit.name if project else item.get("unit", "")
+        project = form.projects.get(item["code"])
         sheets.append(
             SelfAssessmentSheet(
                 title="项目支出绩效自评表",
-                sheet_name=excel_sheet_name("自评", number, name, used),
+                sheet_name=excel_sheet_name("自评", number, project_name(item, project), used),
                 project_code=item["code"],
-                heading=[("项目名称", name), ("主管部门", department.name), ("实施单位", unit_name)],
+                heading=project_heading(department, item, project),
                 funds=_project_funds(project, item),
                 goal_expected=(project.annual_goal if project else None) or "",
                 goal_actual=_achievement_summary(
                     item["indicators"], item.get("total"), item.get("grade", "")
                 ),
-                indicators=_self_assessed_rows(item["indicators"], indicators, actuals),
+                indicators=_self_assessed_rows(item["indicators"], form),
                 total=to_decimal(item.get("total")),
                 grade=item.get("grade", ""),
             )
@@ -179,13 +145,13 @@ def self_assessment_package(document: dict, department_code: str, report_date: d
                 title="部门整体绩效自评表",
                 sheet_name=excel_sheet_name("自评", 0, "部门整体", used),
                 project_code="",
-                heading=[("部门名称", department.name), ("部门编码", department.code)],
-                funds=_department_funds(year, department, spending),
+                heading=department_heading(department),
+                funds=_department_funds(year, department),
                 goal_expected=department_goal(year, department),
                 goal_actual=_achievement_summary(
                     whole["indicators"], whole.get("total"), whole.get("grade", "")
                 ),
-                indicators=_self_assessed_rows(whole["indicators"], indicators, actuals),
+                indicators=_self_assessed_rows(whole["indicators"], form),
                 total=to_decimal(whole.get("total")),
                 grade=whole.get("grade", ""),
             )
@@ -218,12 +184,14 @@ def _project_funds(project: Project | None, item: dict) -> list[FundRow]:
     ]
 
 
-def _department_funds(
-    year: int, department: Department, spending: dict[tuple[str, str], Decimal]
-) -> list[FundRow]:
-    """部门整体 年度资金: total, 基本支出 and 项目支出, as the engine reckons them."""
+def _department_funds(year: int, department: Department) -> list[FundRow]:
+    """部门整体 年度资金: total, 基本支出 and 项目支出 through December, read and reckoned as the
+    engine does (budget.money)."""
+    conn = db.session.connection()
+    spending = money.spending_through(conn, year, 12, [department.id]).get(department.id, {})
+    lines = money.budget_lines(conn, year, [department.id]).get(department.id, {})
     labels = {"年度资金总额": "年度资金总额", "基本支出": "其中：基本支出", "项目支出": "项目支出"}
     return [
         FundRow(labels[name], line.initial, line.budget, line.spent, ratio_percent(line.spent, line.budget))
-        for name, line in department_fund_lines(spending, _budget_lines(year, department)).items()
+        for name, line in money.department_fund_lines(spending, lines).items()
     ]
