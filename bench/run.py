@@ -2,6 +2,11 @@
 
     .venv/bin/python -m bench.run [--departments 2000] [--backends postgresql,sqlite]
                                   [--import-rows 50000] [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+                                  [--phases monitoring-fork,monitoring-serial,self-assessment-fork,…]
+
+``--phases`` picks the timed phases, in order (the generated data is loaded before the first one
+that reads it); ``monitoring-fork`` / ``monitoring-serial`` (and the self-assessment's) force the
+fork pipeline or serial execution, ``monitoring`` runs as configured.
 
 Each timed phase runs in its own process, so its peak memory (``ru_maxrss``) is its own. PostgreSQL
 runs in a scratch database created and dropped here; SQLite in a temporary file. Prints one table.
@@ -68,7 +73,7 @@ def phase_load(url: str, departments: int, month: int) -> dict:
         return {"rows": rows, "indicators": indicators, "seconds": time.perf_counter() - started}
 
 
-def phase_evaluate(url: str, kind: str, month: int) -> dict:
+def phase_evaluate(url: str, kind: str, month: int, parallel: bool | None = None) -> dict:
     from tracker.evaluation import service
     from tracker.extensions import db
 
@@ -76,9 +81,12 @@ def phase_evaluate(url: str, kind: str, month: int) -> dict:
     with app.app_context():
         db.session.execute(text("SELECT 1"))  # connect outside the timing
         started = time.perf_counter()
-        summary = service.evaluate_all(kind, 2023, month if kind == service.MONITORING else None)
+        summary = service.evaluate_all(
+            kind, 2023, month if kind == service.MONITORING else None, parallel=parallel
+        )
         seconds = time.perf_counter() - started
-    return {"rows": summary.rows, "indicators": summary.indicators, "seconds": seconds}
+    note = {None: "as configured", True: "fork pipeline", False: "serial"}[parallel]
+    return {"rows": summary.rows, "indicators": summary.indicators, "seconds": seconds, "note": note}
 
 
 def phase_dashboard(url: str, month: int) -> dict:
@@ -241,7 +249,11 @@ def phase_cli(url: str, month: int) -> dict:
 PHASES: dict[str, Callable[..., dict]] = {
     "load": lambda a: phase_load(a.url, a.departments, a.month),
     "monitoring": lambda a: phase_evaluate(a.url, "monitoring", a.month),
+    "monitoring-fork": lambda a: phase_evaluate(a.url, "monitoring", a.month, parallel=True),
+    "monitoring-serial": lambda a: phase_evaluate(a.url, "monitoring", a.month, parallel=False),
     "self-assessment": lambda a: phase_evaluate(a.url, "self_assessment", a.month),
+    "self-assessment-fork": lambda a: phase_evaluate(a.url, "self_assessment", a.month, parallel=True),
+    "self-assessment-serial": lambda a: phase_evaluate(a.url, "self_assessment", a.month, parallel=False),
     "import": lambda a: phase_import(a.url, a.import_rows),
     "cli": lambda a: phase_cli(a.url, a.month),
     "dashboard": lambda a: phase_dashboard(a.url, a.month),
@@ -310,15 +322,7 @@ def main(args: argparse.Namespace) -> None:
             data = Scratch(backend, args.pg_url, Path(tmp))
             imports = Scratch(backend, args.pg_url, Path(tmp))
             try:
-                phases = [
-                    ("import", imports.url),
-                    ("load", data.url),
-                    ("monitoring", data.url),
-                    ("monitoring", data.url),
-                    ("self-assessment", data.url),
-                    ("dashboard", data.url),
-                    ("cli", data.url),
-                ]
+                phases = [(phase, imports.url if phase == "import" else data.url) for phase in _phases(args)]
                 done: set[str] = set()
                 for phase, url in phases:
                     result = _run_phase(phase, url, args)
@@ -328,9 +332,11 @@ def main(args: argparse.Namespace) -> None:
                         "cli": "CLI one department",
                         "dashboard": "dashboard (finance, all)",
                     }.get(phase, phase)
-                    if phase in done:
-                        label += " (replaces the first)"
-                    done.add(phase)
+                    # A run of a kind already stored replaces it (the monthly job's steady state).
+                    stored = phase.removesuffix("-fork").removesuffix("-serial")
+                    if stored in done:
+                        label += " (replaces)"
+                    done.add(stored)
                     table.append((backend, label, result))
                     if phase == "cli":
                         plain = {**result, "seconds": result["plain_seconds"], "note": "python -c, same rows"}
@@ -343,14 +349,30 @@ def main(args: argparse.Namespace) -> None:
                 imports.drop()
     print(f"\n{args.departments} departments, month {args.month}")
     print(
-        f"{'backend':<11}{'phase':<32}{'rows':>10}{'indicators':>12}{'seconds':>9}{'ind/s':>10}{'peak MiB':>10}  note"
+        f"{'backend':<11}{'phase':<36}{'rows':>10}{'indicators':>12}{'seconds':>9}{'ind/s':>10}{'peak MiB':>10}  note"
     )
     for backend, label, r in table:
         rate = r["indicators"] / r["seconds"] if r["seconds"] else 0
         print(
-            f"{backend:<11}{label:<32}{r['rows']:>10}{r['indicators']:>12}{r['seconds']:>9.2f}{rate:>10.0f}"
+            f"{backend:<11}{label:<36}{r['rows']:>10}{r['indicators']:>12}{r['seconds']:>9.2f}{rate:>10.0f}"
             f"{r['peak_mib']:>10.0f}  {r.get('note', '')}"
         )
+
+
+DEFAULT_PHASES = "import,monitoring,monitoring,self-assessment,dashboard,cli"
+
+
+def _phases(args: argparse.Namespace) -> list[str]:
+    """The phases asked for, with ``load`` before the first that reads the generated data."""
+    phases = [phase for phase in args.phases.split(",") if phase]
+    unknown = sorted(set(phases) - set(PHASES))
+    if unknown:
+        raise SystemExit(f"unknown phases: {', '.join(unknown)} (known: {', '.join(sorted(PHASES))})")
+    if "load" not in phases:
+        first = next((i for i, phase in enumerate(phases) if phase != "import"), None)
+        if first is not None:
+            phases.insert(first, "load")
+    return phases
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -360,6 +382,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--import-rows", type=int, default=50000)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
+    parser.add_argument("--phases", default=DEFAULT_PHASES, help="timed phases, in order (comma-separated)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
