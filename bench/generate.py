@@ -8,7 +8,7 @@ Rows are plain dicts with explicit ids, loaded with :func:`tracker.evaluation.bu
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -114,10 +114,21 @@ def _actual(rng: random.Random, kind: str, low: Decimal | None, month: int) -> d
 
 
 def generate(
-    departments: int, *, year: int = 2023, month: int = 7, seed: int = 20230701, chunk: int = 100
+    departments: int,
+    *,
+    year: int = 2023,
+    month: int = 7,
+    seed: int = 20230701,
+    chunk: int = 100,
+    units: int = UNITS_PER_DEPARTMENT,
+    projects: Callable[[int], int] | int = PROJECTS_PER_DEPARTMENT,
 ) -> Iterator[Chunk]:
-    """Yield the province ``chunk`` departments at a time; ids are explicit and stable."""
+    """Yield the province ``chunk`` departments at a time; ids are explicit and stable.
+
+    ``units`` is the number of 预算单位 a department has, ``projects`` its number of projects (or a
+    function of the department's number, 1…N: a test's home department may be wider than the rest)."""
     rng = random.Random(seed)
+    projects_of = projects if callable(projects) else (lambda _d, n=projects: n)
     ids = {"unit": 0, "project": 0, "indicator": 0, "report": 0, "actual": 0, "spending": 0, "line": 0}
 
     def next_id(kind: str) -> int:
@@ -128,17 +139,17 @@ def generate(
     for d in range(1, departments + 1):
         code = f"{100 + d}"
         current.add("department", {"id": d, "code": code, "name": f"基准部门{d}"})
-        units = []
-        for u in range(UNITS_PER_DEPARTMENT):
+        unit_rows = []
+        for u in range(units):
             unit_id = next_id("unit")
-            units.append((unit_id, f"{code}{u + 1:03d}"))
+            unit_rows.append((unit_id, f"{code}{u + 1:03d}"))
             current.add(
                 "unit",
-                {"id": unit_id, "code": units[-1][1], "name": f"基准单位{unit_id}", "department_id": d},
+                {"id": unit_id, "code": unit_rows[-1][1], "name": f"基准单位{unit_id}", "department_id": d},
             )
         reports: dict[tuple[int | None, int], int] = {}
         for report_month in (month, 12):
-            for unit_id, unit_code in [*units, (None, None)]:
+            for unit_id, unit_code in [*unit_rows, (None, None)]:
                 report_id = next_id("report")
                 reports[(unit_id, report_month)] = report_id
                 current.add(
@@ -159,9 +170,9 @@ def generate(
                 )
         total_budget = Decimal(0)
         position = 0
-        for p in range(PROJECTS_PER_DEPARTMENT):
+        for p in range(projects_of(d)):
             project_id = next_id("project")
-            unit_id, _ = units[p % UNITS_PER_DEPARTMENT]
+            unit_id, _ = unit_rows[p % units]
             project_code = f"4108{year % 100:02d}{d:06d}{p:04d}0000"
             budget = Decimal(rng.randint(500, 20000)) / 100
             total_budget += budget

@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext
 from sqlalchemy import CursorResult, delete, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from tracker.auth import access
 from tracker.auth.models import ROLES, User, UserSession
@@ -275,7 +275,8 @@ def create_user(
 def list_users(actor: User) -> list[User]:
     """Every account, by username, for the 系统管理员."""
     access.require_user_manager(actor)
-    query = select(User).options(selectinload(User.unit), selectinload(User.department))
+    # Joined, not selectin: a select-in load splits into a statement per 500 accounts.
+    query = select(User).options(joinedload(User.unit), joinedload(User.department))
     return list(db.session.scalars(query.order_by(User.username)))
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import contains_eager
 
 from tracker import rules
 from tracker.auth import access
@@ -166,8 +167,10 @@ def report_indicators(department: Department, unit: Unit | None, year: int) -> l
     """The indicators of a unit's projects (or of the department as a whole), in target-file order."""
     query = select(Indicator).where(Indicator.year == year)
     if unit is not None:
+        # The form groups by project: loaded with the join, not one query per project.
         query = (
             query.join(Project, Indicator.project_id == Project.id)
+            .options(contains_eager(Indicator.project))
             .where(Project.unit_id == unit.id)
             .order_by(Project.code, Indicator.position, Indicator.id)
         )

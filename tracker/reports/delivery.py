@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from flask_babel import gettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.auth import access
 from tracker.budget.models import Department
@@ -223,7 +224,13 @@ def resend(user: Any, delivery_id: int, *, seen_attempts: int | None, now: datet
 
 
 def visible_deliveries(user: Any, limit: int = 200) -> list[Delivery]:
-    query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+    # The page shows each one's department and attempts: loaded with the list, not row by row.
+    query = (
+        select(Delivery)
+        .options(joinedload(Delivery.department), selectinload(Delivery.attempt_log))
+        .order_by(Delivery.id.desc())
+        .limit(limit)
+    )
     visible = access.visible_department_ids(user)
     if not access.can_see_deliveries(user):
         return []

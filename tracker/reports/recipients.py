@@ -117,8 +117,14 @@ def recipient_settings(user: User) -> dict[str, Any]:
     if not access.can_set_recipients(user):
         raise access.refuse(user, "delivery recipients")
     departments = db.session.scalars(select(Department).order_by(Department.code)).all()
+    # Every scope's addresses in one query, not one per department.
+    by_scope: dict[str, list[str]] = {}
+    for scope_key, email in db.session.execute(
+        select(ReportRecipient.scope_key, ReportRecipient.email).order_by(ReportRecipient.id)
+    ):
+        by_scope.setdefault(scope_key, []).append(email)
     return {
-        "bureau": _addresses(BUREAU_SCOPE),
+        "bureau": by_scope.get(BUREAU_SCOPE, []),
         "bureau_default": current_app.config.get("FINANCE_BUREAU_EMAIL", ""),
-        "departments": [(department, _addresses(_scope(department))) for department in departments],
+        "departments": [(department, by_scope.get(_scope(department), [])) for department in departments],
     }
