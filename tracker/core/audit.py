@@ -4,9 +4,9 @@ audit entry exists exactly when the change it describes was committed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, String, Text, insert
+from sqlalchemy import ForeignKey, Index, String, Table, Text, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.extensions import Model, db
@@ -68,10 +68,12 @@ def record(action: str, entity: str, *, user: Any = None, **fields: Any) -> None
 
 
 def record_many(rows: list[dict[str, Any]], *, user: Any = None) -> None:
-    """Bulk variant for imports: each dict has ``action``, ``entity`` and the keyword fields of
-    :func:`record`."""
+    """Many entries in one statement (an executemany, however many rows): each dict has ``action``,
+    ``entity`` and the keyword fields of :func:`record`."""
     if rows:
+        # The table, not the ORM entity: an ORM bulk insert batches rows by which values are None,
+        # so entries with and without an old value would alternate into a statement each.
         db.session.execute(
-            insert(AuditEntry),
+            insert(cast(Table, AuditEntry.__table__)),
             [_row(row.pop("action"), row.pop("entity"), user, **row) for row in rows],
         )

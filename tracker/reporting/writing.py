@@ -9,12 +9,12 @@ audit log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -49,6 +49,7 @@ __all__ = [
     "audit_scope",
     "apply_transition",
     "commit_report",
+    "settle",
     "refused_transition",
 ]
 
@@ -146,43 +147,87 @@ def _apply_values(
     if errors:
         raise ValidationFailed(errors)
 
+    scope = audit_scope(department, unit, year, month)
+    audits: list[dict[str, Any]] = []
     if report is None:
         report = new_draft(department, unit, year, month)
-        audit.record(
-            "create",
-            "monthly_report",
-            user=user,
-            field="status",
-            new="draft",
-            **audit_scope(department, unit, year, month),
+        audits.append(
+            {"action": "create", "entity": "monthly_report", "field": "status", "new": "draft", **scope}
         )
-    existing = {a.indicator_id: a for a in report.actuals}
-    for indicator, row, raw in parsed.values():
-        stored = existing.get(indicator.id)
-        if stored is None:
-            stored = IndicatorActual(indicator_id=indicator.id, computed=bool(indicator.computed_metric))
-            report.actuals.append(stored)
-        columns = {c for f in raw if f in ROW_FIELDS for c in _FIELD_COLUMNS[f]}
-        for column in ACTUAL_VALUE_FIELDS:
-            if column not in columns:
-                continue
-            old, new = getattr(stored, column), getattr(row, column)
-            if _same(old, new):
-                continue
-            setattr(stored, column, new)
-            audit.record(
-                "update",
-                "indicator_actual",
-                user=user,
-                entity_id=indicator.id,
-                field=f"{indicator.name}·{column}",
-                old=old,
-                new=new,
-                **audit_scope(department, unit, year, month),
-            )
     report.updated_at = utcnow()
     report.updated_by_id = user.id
+    # The report's row first: a save racing on the same version waits for it, then fails its version
+    # check (a Conflict) rather than meeting this one's actuals.
+    settle(report, db.session.flush)
+    _write_actuals(report, parsed.values(), audits, scope)
+    audit.record_many(audits, user=user)
     return report
+
+
+def _write_actuals(
+    report: MonthlyReport,
+    parsed: Iterable[tuple[Indicator, RowValues, Mapping[str, Any]]],
+    audits: list[dict[str, Any]],
+    scope: dict[str, Any],
+) -> None:
+    """Write the typed values in one INSERT and one UPDATE (executemany) whatever their number, and
+    add an audit row per changed value to ``audits``."""
+    columns = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
+    query = select(IndicatorActual.id, IndicatorActual.indicator_id, *columns)
+    existing = {
+        row.indicator_id: row
+        for row in db.session.execute(query.where(IndicatorActual.report_id == report.id))
+    }
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for indicator, row, raw in parsed:
+        stored = existing.get(indicator.id)
+        values = {name: getattr(stored, name) if stored else None for name in ACTUAL_VALUE_FIELDS}
+        typed = {c for f in raw if f in ROW_FIELDS for c in _FIELD_COLUMNS[f]}
+        changed = False
+        for column in ACTUAL_VALUE_FIELDS:
+            old, new = values[column], getattr(row, column)
+            if column not in typed or _same(old, new):
+                continue
+            values[column], changed = new, True
+            audits.append(
+                {
+                    "action": "update",
+                    "entity": "indicator_actual",
+                    "entity_id": indicator.id,
+                    "field": f"{indicator.name}·{column}",
+                    "old": old,
+                    "new": new,
+                    **scope,
+                }
+            )
+        if stored is None:
+            computed = bool(indicator.computed_metric)
+            inserts.append(
+                {"report_id": report.id, "indicator_id": indicator.id, "computed": computed, **values}
+            )
+        elif changed:
+            updates.append({"id": stored.id, **values})
+    # On the table, not the ORM entity, which would batch rows by which of their values are None.
+    table = cast(Table, IndicatorActual.__table__)
+    if inserts:
+        db.session.execute(insert(table), inserts)
+    if updates:
+        changes: dict[str, Any] = {name: bindparam(f"new_{name}") for name in ACTUAL_VALUE_FIELDS}
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("row_id")).values(changes),
+            [{"row_id": row.pop("id"), **{f"new_{k}": v for k, v in row.items()}} for row in updates],
+        )
+    _forget_actuals(report)
+
+
+def _forget_actuals(report: MonthlyReport) -> None:
+    """The actuals were written past the ORM's unit of work: what the session holds of them (a form
+    read before the save) is stale and is read again when next asked for."""
+    for item in list(db.session.identity_map.values()):
+        if isinstance(item, IndicatorActual) and inspect(item).dict.get("report_id") == report.id:
+            db.session.expire(item)
+    db.session.expire(report, ["actuals"])
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -193,8 +238,14 @@ def _same(old: Any, new: Any) -> bool:
 
 def commit_report(report: MonthlyReport) -> None:
     """Commit the unit of work of an action on ``report``; a lost race raises :class:`Conflict`."""
+    settle(report, db.session.commit)
+
+
+def settle(report: MonthlyReport, write: Callable[[], None]) -> None:
+    """``write`` (the session's flush or commit) the changes of ``report``; a lost race — a stale
+    version, or the same month created meanwhile — rolls back and raises :class:`Conflict`."""
     try:
-        db.session.commit()
+        write()
     except StaleDataError:
         db.session.rollback()
         current = db.session.scalar(
