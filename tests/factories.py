@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import factory
-from argon2 import PasswordHasher
 
 from tracker.auth.models import User
+from tracker.auth.passwords import hash_password
 from tracker.budget.models import Department, Project, SpendingEntry, Unit
 from tracker.extensions import db
 from tracker.reporting.models import GRADES, IndicatorActual, MonthlyReport
@@ -76,15 +76,12 @@ class IndicatorFactory(_Base):
     mode = "cumulative"
 
 
-_hasher = PasswordHasher()
-
-
 class UserFactory(_Base):
     class Meta:
         model = User
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password_hash = factory.LazyFunction(lambda: _hasher.hash("correct horse"))
+    password_hash = factory.LazyFunction(lambda: hash_password("correct horse"))
     role = "reporter"
 
 

@@ -5,36 +5,23 @@ Plain functions over ``db.session``; no Flask request objects, so the CLI, pages
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
 import re
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import joinedload
 
 from tracker.auth import access
 from tracker.auth.models import ROLES, User, UserSession
+from tracker.auth.passwords import dummy_verify, hash_password, verify
 from tracker.budget.models import Department, Unit
 from tracker.core import audit
 from tracker.extensions import db
 from tracker.types import utcnow
 
 log = logging.getLogger("tracker.auth")
-
-_hasher = PasswordHasher()
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash to verify against when the user does not exist, so timing does not reveal usernames.
-    Made on first use: hashing costs 0.1 s that every command's start-up would otherwise pay."""
-    return _hasher.hash("not-a-real-password")
-
 
 MIN_PASSWORD_LENGTH = 8
 #: 电子邮箱: something, one @, a domain with a dot, no spaces (the /users form checks the same).
@@ -61,23 +48,16 @@ class AccountError(ValueError):
         self.field = field
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
 def verify_password(user: User | None, password: str) -> bool:
-    """True when ``password`` matches; rehashes transparently when argon2 parameters changed."""
+    """True when ``password`` matches; a hash of other argon2 parameters is replaced by one of
+    today's (stored with the caller's commit)."""
     if user is None:
-        with contextlib.suppress(VerificationError):
-            _hasher.verify(_dummy_hash(), password)
+        dummy_verify(password)
         return False
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    return True
+    matches, rehashed = verify(user.password_hash, password)
+    if rehashed is not None:
+        user.password_hash = rehashed
+    return matches
 
 
 def open_session(user: User) -> str:
