@@ -121,6 +121,18 @@ def _urls(world, setup):
             None,
             dict(zip(ROLES, (403, 403, 403, 200, 404, 200, 403), strict=True)),
         ),
+        "GET audit of a department": (
+            "get",
+            f"/audit?department={dept}",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 200, 404, 200, 403), strict=True)),
+        ),
+        "GET audit of a department's unit": (
+            "get",
+            f"/audit?department={dept}&unit={unit}",
+            None,
+            dict(zip(ROLES, (403, 403, 403, 200, 404, 200, 403), strict=True)),
+        ),
         "GET imports": (
             "get",
             "/imports",

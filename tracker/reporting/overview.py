@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import g, has_request_context
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from tracker.auth import access
 from tracker.auth.models import User
 from tracker.budget.models import Department, Project, Unit
-from tracker.core.audit import AuditEntry
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadlines_for_year, is_overdue, today
 from tracker.reporting.models import IndicatorActual, MonthlyReport, report_scope_key
@@ -28,7 +27,6 @@ __all__ = [
     "review_queue",
     "project_history",
     "unit_projects",
-    "audit_entries",
 ]
 
 
@@ -205,31 +203,3 @@ def project_history(user: User, year: int, code: str) -> tuple[Project, list[Ind
         for actual in report.actuals:
             by_indicator.setdefault(actual.indicator_id, {})[report.month] = (actual, report.status)
     return project, [IndicatorHistory(i, by_indicator.get(i.id, {})) for i in project.indicators]
-
-
-def audit_entries(
-    user: User,
-    *,
-    unit_code: str | None = None,
-    year: int | None = None,
-    month: int | None = None,
-    limit: int = 500,
-) -> list[AuditEntry]:
-    """审计日志 for department and finance users, newest first, filterable by unit and month."""
-    if not access.can_read_audit(user):
-        raise access.refuse(user, "audit log")
-    query = select(AuditEntry)
-    if access.is_department_admin(user):
-        department = db.session.get(Department, user.department_id)
-        # Entries about users of the department carry its code too; nothing else leaks.
-        query = query.where(AuditEntry.department_code == (department.code if department else "-"))
-    if unit_code:
-        unit = access.require_unit(user, unit_code)
-        query = query.where(AuditEntry.unit_code == unit.code)
-    if year:
-        query = query.where(
-            or_(AuditEntry.year == year, AuditEntry.year.is_(None)) if not month else AuditEntry.year == year
-        )
-    if month:
-        query = query.where(AuditEntry.month == month)
-    return list(db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)))

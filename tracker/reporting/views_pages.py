@@ -9,10 +9,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import ValidationError
 
 from tracker.auth import access
-from tracker.core.errors import ValidationFailed
+from tracker.core.errors import NotFound, ValidationFailed
+from tracker.reporting import audit_log as audit_log_service
 from tracker.reporting import deadlines, overview
+from tracker.reporting.audit_log import AuditPage
+from tracker.reporting.schemas import AuditQuery
 from tracker.reporting.views_common import bp
 
 # ---------------------------------------------------------------- home
@@ -61,18 +65,41 @@ def review() -> ResponseReturnValue:
 @bp.route("/audit")
 def audit_log() -> ResponseReturnValue:
     user = current_user._get_current_object()
-    unit_code = request.args.get("unit") or None
-    year = request.args.get("year", type=int)
-    month = request.args.get("month", type=int)
-    entries = overview.audit_entries(user, unit_code=unit_code, year=year, month=month)
+    if not access.can_read_audit(user):
+        raise access.refuse(user, "audit log")
+    schema = AuditQuery()
+    typed = {key: request.args.get(key, "") for key in ("department", "unit", "year", "month")}
+    try:
+        query = schema.load(request.args)
+    except ValidationError as exc:
+        return _audit_answer(AuditPage(), typed, schema.error_text(exc), 400)
+    try:
+        page = audit_log_service.audit_page(
+            user,
+            department_code=query["department"],
+            unit_code=query["unit"],
+            year=query["year"],
+            month=query["month"],
+            page=query["page"],
+        )
+    except NotFound:
+        code = "、".join(c for c in (query["department"], query["unit"]) if c)
+        return _audit_answer(AuditPage(), typed, _("没有可查看的编码“%(code)s”。", code=code), 404)
+    except audit_log_service.UnitOfOtherDepartment:
+        message = _(
+            "单位“%(unit)s”不属于部门“%(department)s”。", unit=query["unit"], department=query["department"]
+        )
+        return _audit_answer(AuditPage(), typed, message, 422)
+    return _audit_answer(page, typed)
+
+
+def _audit_answer(
+    page: AuditPage, typed: dict[str, str], error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    filters = {key: value for key, value in typed.items() if value}
     return render_template(
-        "reporting/audit.html",
-        entries=entries,
-        units=access.readable_units(user),
-        unit_code=unit_code,
-        year=year,
-        month=month,
-    )
+        "reporting/audit.html", page=page, typed=typed, filters=filters, error=error
+    ), status
 
 
 @bp.route("/projects/<int:year>/<code>")
