@@ -18,7 +18,7 @@ from tests.evaluation.helpers import (
     validate,
 )
 from tracker.evaluation import service
-from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult
+from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, RunTally
 
 
 @pytest.fixture
@@ -183,6 +183,13 @@ def _stored_documents(kind: str, codes: list[str]) -> list[dict]:
     return documents
 
 
+def _stored_tallies(session) -> list[tuple]:
+    rows = select(
+        RunTally.department_id, RunTally.kind, RunTally.year, RunTally.month, RunTally.name, RunTally.value
+    )
+    return sorted(tuple(row) for row in session.execute(rows))
+
+
 @pytest.mark.parametrize("kind", [service.MONITORING, service.SELF_ASSESSMENT])
 def test_chunks_computed_in_child_processes_store_what_a_serial_run_stores(dept, session, kind):
     for code in ("802", "803"):
@@ -192,9 +199,11 @@ def test_chunks_computed_in_child_processes_store_what_a_serial_run_stores(dept,
     codes = ["801", "802", "803"]
     serial = service.evaluate_all(kind, 2023, 7, chunk=1, parallel=False, commit=False)
     expected = _stored_documents(kind, codes)
+    tallies = _stored_tallies(session)
     forked = service.evaluate_all(kind, 2023, 7, chunk=1, parallel=True, commit=False)
     assert forked == serial
     assert _stored_documents(kind, codes) == expected
+    assert _stored_tallies(session) == tallies and tallies
     assert session.scalar(select(func.count()).select_from(EvaluationRun)) == 3
     assert session.scalar(select(func.count()).select_from(IndicatorResult)) == serial.indicators
 

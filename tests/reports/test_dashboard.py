@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import login_as
 from tests.factories import DepartmentFactory, IndicatorFactory, UserFactory
+from tracker.budget.models import Project
 from tracker.evaluation import overview
 from tracker.evaluation import service as evaluation
 from tracker.evaluation.models import EvaluationRun
@@ -43,7 +44,9 @@ def _view(data: dict) -> tuple:
             (row["department"], row["scope"], row["name"], row["status"], row["ratio"])
             for row in data["worst"]
         ],
-        data["scores"],
+        data["charts"]["distribution"]["data"],
+        data["charts"]["grades"]["data"],
+        data["charts"]["progress"]["data"],
     )
 
 
@@ -63,7 +66,9 @@ def test_stored_results_and_results_evaluated_for_the_page_agree(finance, second
     stored = dashboard.dashboard_data(finance, year=2023, month=7)
 
     assert _view(stored) == _view(live)
-    assert sum(live["counts"]["801"].values()) == 5 and live["scores"]
+    assert sum(live["counts"]["801"].values()) == 5
+    projects = db.session.scalar(select(func.count()).select_from(Project))
+    assert sum(sum(bar["y"]) for bar in live["charts"]["distribution"]["data"]) == projects
 
 
 def test_beyond_the_live_limit_unevaluated_departments_are_named_not_evaluated(
@@ -98,6 +103,23 @@ def test_with_many_departments_progress_is_one_line_of_their_sum(finance, second
     assert [line["name"] for line in lines] == ["时间进度", "2 个部门合计 预算执行进度"]
 
 
+def test_the_summed_progress_is_the_same_from_stored_runs_and_evaluated_for_the_page(
+    scenario, finance, second, monkeypatch
+):
+    monkeypatch.setattr(dashboard, "PROGRESS_LINES", 1)
+
+    def summed() -> list:
+        return dashboard.dashboard_data(finance, year=2023, month=7)["charts"]["progress"]["data"][1]["y"]
+
+    live = summed()
+    evaluation.evaluate_all(evaluation.MONITORING, 2023, 7)
+    stored = summed()
+
+    # 802 has no 部门预算总额: the sum is 801's alone.
+    rates = [evaluation.department_metrics(2023, m, "801")["预算执行率"] for m in range(1, 8)]
+    assert live == stored == [float((rate * 100).quantize(Decimal("0.01"))) for rate in rates]
+
+
 def test_execution_by_month_follows_the_departments_metric(scenario, second):
     departments = evaluation.engine.departments_for(db.session.connection(), 2023, ["801", "802"])
 
@@ -106,7 +128,6 @@ def test_execution_by_month_follows_the_departments_metric(scenario, second):
     for month in (1, 3, 7):
         expected = evaluation.department_metrics(2023, month, "801")["预算执行率"]
         assert rates[scenario.department.id][month - 1] == expected
-    # 802 has no 部门预算总额: its rate is unknown and the sum is 801's alone.
+    # 802 has no 部门预算总额: its rate is unknown.
     assert rates[second.id] == [None] * 7
-    assert rates[None] == rates[scenario.department.id]
-    assert rates[None][6] == Decimal("25.2") / Decimal("105")
+    assert rates[scenario.department.id][6] == Decimal("25.2") / Decimal("105")

@@ -20,6 +20,7 @@ __all__ = [
     "FUND_LINES",
     "FundLine",
     "spending_through",
+    "execution_by_month",
     "budget_lines",
     "department_money",
     "department_money_through",
@@ -58,6 +59,49 @@ def spending_through(
     for row in conn.execute(query):
         totals[row.department_id][(row.project_code or "", row.category)] = Decimal(row.amount)
     return totals
+
+
+def execution_by_month(
+    conn: Connection, year: int, month: int, ids: Sequence[int]
+) -> dict[int, dict[int, dict[str, Decimal]]]:
+    """Each department's 支出 and 预算调整 of each month 1…``month`` of ``year`` (not cumulated):
+    department id → month → 类别 → amount, for 预算执行进度 month by month."""
+    query = (
+        select(
+            SpendingEntry.department_id,
+            SpendingEntry.month,
+            SpendingEntry.category,
+            func.sum(SpendingEntry.amount).label("amount"),
+        )
+        .where(
+            SpendingEntry.year == year,
+            SpendingEntry.month <= month,
+            SpendingEntry.department_id.in_(list(ids)),
+            SpendingEntry.category.in_(("支出", "预算调整")),
+        )
+        .group_by(SpendingEntry.department_id, SpendingEntry.month, SpendingEntry.category)
+    )
+    by_month: dict[int, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    for row in conn.execute(query):
+        by_month[row.department_id][row.month][row.category] = Decimal(row.amount)
+    return by_month
+
+
+def execution_series(
+    by_month: dict[int, dict[str, Decimal]], lines: dict[str, Decimal], month: int
+) -> list[tuple[Decimal, Decimal] | None]:
+    """A department's (支出, 全年预算数) through each month 1…``month`` (SPEC §7: 预算执行率 is their
+    ratio), from :func:`execution_by_month`'s months and its budget lines; ``None`` for a month whose
+    全年预算数 is unknown (no 部门预算总额) or zero."""
+    spending: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    series: list[tuple[Decimal, Decimal] | None] = []
+    for m in range(1, month + 1):
+        for category, amount in by_month.get(m, {}).items():
+            spending[("", category)] += amount
+        totals = department_money(spending, lines)
+        budget = rules.adjusted_budget(totals.initial_total, totals.adjustments)
+        series.append((totals.spending, budget) if budget else None)
+    return series
 
 
 def budget_lines(conn: Connection, year: int, ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:

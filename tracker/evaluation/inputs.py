@@ -127,6 +127,8 @@ class Inputs:
     spending: dict[int, dict[tuple[str, str], Decimal]] = field(default_factory=lambda: defaultdict(dict))
     budget_lines: dict[int, dict[str, Decimal]] = field(default_factory=lambda: defaultdict(dict))
     overrides: dict[int, OverrideRow] = field(default_factory=dict)
+    #: 支出 and 预算调整 by department, month 1…``month`` and 类别 (monitoring's 预算执行进度 tallies).
+    execution: dict[int, dict[int, dict[str, Decimal]]] = field(default_factory=dict)
 
 
 def _columns(model: type[Any], row: type[tuple[Any, ...]]) -> Select[Any]:
@@ -164,10 +166,17 @@ def departments_for(conn: Connection, year: int, codes: Sequence[str] | None = N
 
 
 def load_inputs(
-    conn: Connection, year: int, month: int, departments: list[DepartmentRow], *, with_overrides: bool = False
+    conn: Connection,
+    year: int,
+    month: int,
+    departments: list[DepartmentRow],
+    *,
+    with_overrides: bool = False,
+    with_execution: bool = False,
 ) -> Inputs:
     """Read a chunk of departments' projects, indicators, counted actuals of ``month``, report
-    statuses, spending through ``month`` and budget lines, in eight queries."""
+    statuses, spending through ``month`` and budget lines, in eight queries (a ninth with the
+    month-by-month spending, ``with_execution``)."""
     ids = [d.id for d in departments]
     inputs = Inputs(year, month, departments)
 
@@ -211,6 +220,8 @@ def load_inputs(
     inputs.spending.update(money.spending_through(conn, year, month, ids))
     inputs.budget_lines.update(money.budget_lines(conn, year, ids))
 
+    if with_execution:
+        inputs.execution = money.execution_by_month(conn, year, month, ids)
     if with_overrides:
         overrides = (
             _columns(ReviewerOverride, OverrideRow)

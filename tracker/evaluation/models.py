@@ -14,7 +14,15 @@ from tracker.extensions import Model
 from tracker.types import Money, Quantity, Timestamp
 
 # The kinds' names are not in __all__: tracker.models star-imports every model module.
-__all__ = ["EvaluationRun", "ProjectResult", "IndicatorResult", "ReviewerOverride", "RUN_KINDS"]
+__all__ = [
+    "EvaluationRun",
+    "ProjectResult",
+    "IndicatorResult",
+    "RunTally",
+    "PeriodSummary",
+    "ReviewerOverride",
+    "RUN_KINDS",
+]
 
 #: monitoring: 绩效运行监控 of one month · self_assessment: 绩效自评 of one year ·
 #: metrics: the daily SPEC §7 execution-rate metrics of the current month.
@@ -92,6 +100,40 @@ class IndicatorResult(Model):
     met: Mapped[bool | None]
     flags: Mapped[str] = mapped_column(String(100), default="")  # "|"-separated
     explain: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class RunTally(Model):
+    """A count or a sum of one stored run, written with its results (:mod:`tracker.evaluation.tallies`):
+    what the 看板 adds up over a province's departments without reading their result rows.
+
+    ``kind``, ``department_id``, ``year`` and ``month`` repeat the run's, so a period's tallies are
+    read without a join; like the result rows they have no foreign key and go with their run."""
+
+    __tablename__ = "run_tally"
+    __table_args__ = (Index("ix_run_tally_period", "kind", "year", "month", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int]
+    year: Mapped[int]
+    month: Mapped[int]
+    name: Mapped[str] = mapped_column(String(40))  # lamp:red · score:良:8 · spent:7 · budget:7
+    value: Mapped[Quantity]
+
+
+class PeriodSummary(Model):
+    """What the 看板 shows of a period over every department, made from the stored runs' tallies and
+    results in the transaction that stores runs of the period (:mod:`tracker.evaluation.summaries`):
+    a province's dashboard reads this one row instead of its departments' runs."""
+
+    __tablename__ = "period_summary"
+    __table_args__ = (UniqueConstraint("kind", "year", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int]
+    month: Mapped[int]
+    created_at: Mapped[Timestamp]
+    document: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class ReviewerOverride(Model):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from tracker import rules
+from tracker.budget import money
 from tracker.evaluation.inputs import ActualRow, IndicatorRow, Inputs
 from tracker.evaluation.results import (
     DepartmentResult,
@@ -19,6 +20,7 @@ from tracker.evaluation.results import (
     project_money,
     project_row,
 )
+from tracker.evaluation.tallies import monitoring_tallies
 from tracker.rules.grammar import Comparator
 from tracker.rules.modes import METRIC_MODES, Mode
 from tracker.rules.packs import RulePack, Thresholds
@@ -195,4 +197,8 @@ def evaluate_monitoring(inputs: Inputs, pack: RulePack) -> Iterator[DepartmentRe
             "metrics": {name: num(value) for name, value in metrics.items()},
             "missing_reports": missing_reports(inputs, department, project_units, needs_department_report),
         }
-        yield DepartmentResult(department, project_rows, indicator_rows, summary)
+        series = money.execution_series(
+            inputs.execution.get(department.id, {}), inputs.budget_lines.get(department.id, {}), month
+        )
+        tallies = monitoring_tallies(indicator_rows, series)
+        yield DepartmentResult(department, project_rows, indicator_rows, summary, tallies)

@@ -11,8 +11,9 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, select, text
 
 from tracker.evaluation.bulk import copy_text
-from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult
+from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, RunTally
 from tracker.evaluation.results import DepartmentResult
+from tracker.evaluation.tallies import tally_rows
 from tracker.rules.packs import RulePack
 from tracker.types import utcnow
 
@@ -48,6 +49,7 @@ def delete_runs(conn: Connection, kind: str, year: int, month: int, department_i
     )
     old_ids = list(conn.scalars(old))
     if old_ids:
+        conn.execute(delete(RunTally).where(RunTally.run_id.in_(old_ids)))
         conn.execute(delete(IndicatorResult).where(IndicatorResult.run_id.in_(old_ids)))
         conn.execute(delete(ProjectResult).where(ProjectResult.run_id.in_(old_ids)))
         conn.execute(delete(EvaluationRun).where(EvaluationRun.id.in_(old_ids)))
@@ -106,8 +108,15 @@ def copy_texts(
         for r, run_id in zip(results, run_ids, strict=True)
     ]
     projects, indicators = result_rows(results, run_ids)
+    tallies = tally_rows(kind, year, month, results, run_ids)
     texts = []
-    for model, rows in ((EvaluationRun, runs), (ProjectResult, projects), (IndicatorResult, indicators)):
+    tables = (
+        (EvaluationRun, runs),
+        (ProjectResult, projects),
+        (IndicatorResult, indicators),
+        (RunTally, tallies),
+    )
+    for model, rows in tables:
         table = cast(Table, model.__table__)
         if rows:
             names = [c.name for c in table.c if c.name in rows[0]]

@@ -3,7 +3,7 @@ bulk insert, ``run_id`` filled in by the service), and the pieces of those rows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,8 @@ class DepartmentResult:
     projects: list[dict[str, Any]]
     indicators: list[dict[str, Any]]
     summary: dict[str, Any]
+    #: What the 看板 sums over departments (:mod:`tracker.evaluation.tallies`), name → value.
+    tallies: dict[str, Decimal] = field(default_factory=dict)
 
 
 def num(value: Decimal | None) -> str | None:

@@ -22,6 +22,7 @@ from tracker.evaluation.results import (
     project_money,
     project_row,
 )
+from tracker.evaluation.tallies import self_assessment_tallies
 from tracker.rules.grammar import Comparator
 from tracker.rules.modes import METRIC_MODES
 from tracker.rules.packs import RulePack
@@ -210,4 +211,6 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterator[Departm
                 any(not i.computed_metric for i in own),
             ),
         }
-        yield DepartmentResult(department, project_rows, indicator_rows, summary)
+        yield DepartmentResult(
+            department, project_rows, indicator_rows, summary, self_assessment_tallies(project_rows)
+        )

@@ -20,7 +20,7 @@ from tracker import rules
 from tracker.auth import access
 from tracker.budget import money
 from tracker.core.settings import current_rule_pack
-from tracker.evaluation import engine
+from tracker.evaluation import engine, summaries
 from tracker.evaluation import parallel as _parallel
 from tracker.evaluation.bulk import bulk_insert, collector_paused, copy_from_text
 from tracker.evaluation.documents import monitoring_document, self_assessment_document
@@ -32,6 +32,7 @@ from tracker.evaluation.models import (
     EvaluationRun,
     IndicatorResult,
     ProjectResult,
+    RunTally,
 )
 from tracker.evaluation.monitoring import evaluate_monitoring
 from tracker.evaluation.overrides import OverrideRejected, override_for, set_override
@@ -52,6 +53,7 @@ from tracker.evaluation.stored import (
     stored_monitoring,
     stored_self_assessment,
 )
+from tracker.evaluation.tallies import tally_rows
 from tracker.extensions import db
 from tracker.rules.packs import RulePack
 from tracker.types import utcnow
@@ -122,9 +124,11 @@ def _store(
         [run_row(kind, year, month, pack, r, now) for r in results],
     )
     run_ids = {row.department_id: row.id for row in created}
-    projects, indicators = result_rows(results, [run_ids[r.department.id] for r in results])
+    ordered = [run_ids[r.department.id] for r in results]
+    projects, indicators = result_rows(results, ordered)
     bulk_insert(conn, cast(Table, ProjectResult.__table__), projects)
     bulk_insert(conn, cast(Table, IndicatorResult.__table__), indicators)
+    bulk_insert(conn, cast(Table, RunTally.__table__), tally_rows(kind, year, month, results, ordered))
     return RunSummary(len(results), len(projects), len(indicators))
 
 
@@ -146,7 +150,7 @@ def _run_dict(
 def _load(conn: Connection, kind: str, year: int, month: int, departments: Sequence[DepartmentRow]) -> Inputs:
     if kind == SELF_ASSESSMENT:
         return load_inputs(conn, year, 12, list(departments), with_overrides=True)
-    return load_inputs(conn, year, month, list(departments))
+    return load_inputs(conn, year, month, list(departments), with_execution=kind == MONITORING)
 
 
 def _compute(kind: str, inputs: Inputs, pack: RulePack) -> list[DepartmentResult]:
@@ -194,6 +198,7 @@ def _run_one(
         (result,) = _evaluate(conn, kind, year, month, [department], pack)
         if store:
             _store(conn, kind, year, month, [result], pack)
+            summaries.refresh(conn, kind, year, month)
         if commit:
             db.session.commit()
     except BaseException:
@@ -244,6 +249,7 @@ def evaluate_all(
     try:
         with collector_paused():
             total = _evaluate_and_store(kind, year, period, pack, department_codes, chunk, parallel)
+        summaries.refresh(db.session.connection(), kind, year, period)
         if commit:
             db.session.commit()
     except BaseException:

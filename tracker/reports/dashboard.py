@@ -1,5 +1,6 @@
 """看板 for department and finance users: lamp counts by department, 预算执行进度 against 时间进度
-by month, 自评 score distribution and grades, the worst ten indicators (issue 5).
+by month, 自评 score distribution and grades, the worst ten indicators (issue 5) — added up from the
+stored runs' tallies by the database, whatever the number of departments (issue 13 §2).
 
 Charts are Plotly figure dicts drawn in the browser by the bundled ``plotly.min.js`` served from
 this blueprint (no CDN). Numbers become floats only here, at the edge, for drawing.
@@ -11,13 +12,12 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from tracker.auth import access
 from tracker.auth.models import User
 from tracker.budget.models import Department, Project, SpendingEntry
-from tracker.evaluation import engine
-from tracker.evaluation.overview import execution_by_month, monitoring_overview, project_scores
+from tracker.evaluation.overview import PeriodOverview, execution_by_month, period_overview
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
 from tracker.reports.forms import LAMP_TEXT, to_decimal
@@ -49,29 +49,34 @@ GRADE_BANDS = (
 )
 
 
-def _visible_departments(user: User | None, department_code: str | None) -> list[Department]:
+def _visible_departments(user: User | None, department_code: str | None) -> list[Department] | None:
+    """The departments the dashboard covers; ``None`` for every department (read without listing them)."""
     if not access.can_see_dashboard(user):
         raise access.not_found(user, "dashboard")
     if department_code:
         department = access.require_department(user, department_code)
         return [department]
+    if access.visible_department_ids(user) is None:
+        return None
     return access.readable_departments(user)
 
 
-def _default_period(departments: list[Department], year: int | None, month: int | None) -> tuple[int, int]:
-    ids = [department.id for department in departments] or [-1]
+def _default_period(ids: list[int] | None, year: int | None, month: int | None) -> tuple[int, int]:
+    def among(column: Any) -> Any:
+        return true() if ids is None else column.in_(ids or [-1])
+
     if year is None:
-        year = db.session.scalar(select(func.max(Project.year)).where(Project.department_id.in_(ids)))
+        year = db.session.scalar(select(func.max(Project.year)).where(among(Project.department_id)))
         year = year or 0
     if month is None:
         reported = db.session.scalar(
             select(func.max(MonthlyReport.month)).where(
-                MonthlyReport.year == year, MonthlyReport.department_id.in_(ids)
+                MonthlyReport.year == year, among(MonthlyReport.department_id)
             )
         )
         spent = db.session.scalar(
             select(func.max(SpendingEntry.month)).where(
-                SpendingEntry.year == year, SpendingEntry.department_id.in_(ids)
+                SpendingEntry.year == year, among(SpendingEntry.department_id)
             )
         )
         month = max(reported or 0, spent or 0) or 1
@@ -84,18 +89,6 @@ def _float(value: Decimal | None) -> float | None:
 
 def _percent(fraction: Decimal | None) -> float | None:
     return _float(None if fraction is None else (fraction * 100).quantize(Decimal("0.01")))
-
-
-def _shown(departments: list[Any], counts: dict[int, Counter[str]]) -> list[Any]:
-    """The departments of the table and the lamp chart: all of them, or at province scale the
-    :data:`TABLE_LIMIT` with the most red, then yellow, then unreported indicators."""
-    if len(departments) <= TABLE_LIMIT:
-        return departments
-    ranked = sorted(
-        departments,
-        key=lambda d: (-counts[d.id]["red"], -counts[d.id]["yellow"], -counts[d.id]["missing"], d.code),
-    )
-    return ranked[:TABLE_LIMIT]
 
 
 def _lamp_chart(departments: list[Any], counts: dict[int, Counter[str]]) -> dict:
@@ -126,7 +119,7 @@ def _lamp_chart(departments: list[Any], counts: dict[int, Counter[str]]) -> dict
     }
 
 
-def _progress_chart(departments: list[Any], year: int, month: int) -> dict:
+def _progress_chart(overview: PeriodOverview, year: int, month: int) -> dict:
     months = list(range(1, month + 1))
     labels = [f"{m}月" for m in months]
     data: list[dict[str, Any]] = [
@@ -139,13 +132,12 @@ def _progress_chart(departments: list[Any], year: int, month: int) -> dict:
             "line": {"dash": "dash", "color": "#6e7781"},
         }
     ]
-    rates = execution_by_month(year, month, departments)
     # One line a department while they can be told apart; at province scale, their sum.
-    lines = (
-        [(f"{d.name} 预算执行进度", rates[d.id]) for d in departments]
-        if len(departments) <= PROGRESS_LINES
-        else [(f"{len(departments)} 个部门合计 预算执行进度", rates[None])]
-    )
+    if overview.departments:
+        rates = execution_by_month(year, month, overview.departments)
+        lines = [(f"{d.name} 预算执行进度", rates[d.id]) for d in overview.departments]
+    else:
+        lines = [(f"{overview.department_count} 个部门合计 预算执行进度", overview.progress)]
     for name, values in lines:
         data.append(
             {
@@ -169,14 +161,16 @@ def _progress_chart(departments: list[Any], year: int, month: int) -> dict:
     }
 
 
-def _score_charts(totals: list[tuple[str, Decimal, str]], year: int, month: int) -> tuple[dict, dict]:
+def _score_charts(scores: Counter[tuple[str, int]], year: int, month: int) -> tuple[dict, dict]:
     # 自评 reads the December report (SPEC §6): before it exists every indicator counts as 未填报.
     caveat = "" if month == 12 else f"<br><sup>截至{month}月，尚无12月完成值的指标按未填报计</sup>"
     band_counts: dict[str, Counter[str]] = {label: Counter() for label, _, _ in GRADE_BANDS}
-    for _, total, grade in totals:
+    grades: Counter[str] = Counter()
+    for (grade, band), projects in scores.items():
+        grades[grade] += projects
         for label, low, high in GRADE_BANDS:
-            if low <= total < high:
-                band_counts[label][grade] += 1
+            if low <= band * 10 < high:
+                band_counts[label][grade] += projects
     distribution = {
         "data": [
             {
@@ -198,7 +192,6 @@ def _score_charts(totals: list[tuple[str, Decimal, str]], year: int, month: int)
             "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
         },
     }
-    grades = Counter(grade for _, _, grade in totals)
     pie = {
         "data": [
             {
@@ -252,40 +245,32 @@ def dashboard_data(
     department_code: str | None = None,
 ) -> dict[str, Any]:
     departments = _visible_departments(user, department_code)
-    year, month = _default_period(departments, year, month)
-    # The engine evaluates departments with indicators that year (SPEC §9).
-    conn = db.session.connection()
-    evaluated = engine.departments_for(conn, year, [d.code for d in departments] if department_code else None)
-    visible = {d.id for d in departments}
-    departments = [d for d in evaluated if d.id in visible]
-    monitoring = monitoring_overview(year, month, departments)
-    scores, not_assessed = project_scores(year, departments)
-    names = {d.id: d.name for d in departments}
-    totals = sorted(((project, total, grade) for _, project, total, grade in scores), key=lambda row: row[1])
+    ids = None if departments is None else [d.id for d in departments]
+    year, month = _default_period(ids, year, month)
+    overview = period_overview(year, month, ids, table_limit=TABLE_LIMIT, few=PROGRESS_LINES)
     worst = [
         {
             **row,
-            "department": names[row["department_id"]],
             "expected": to_decimal(row["expected"]),
             "ratio": None if row["ratio"] is None else Decimal(row["ratio"]) * 100,
         }
-        for row in monitoring.worst
+        for row in overview.worst
     ]
-    shown = _shown(departments, monitoring.counts)
-    distribution, grades = _score_charts(totals, year, month)
+    shown = [department for department, _ in overview.table]
+    counts = {department.id: lamps for department, lamps in overview.table}
+    distribution, grades = _score_charts(overview.scores, year, month)
     return {
         "year": year,
         "month": month,
         "departments": shown,
-        "department_count": len(departments),
-        "not_evaluated": monitoring.not_evaluated,
-        "not_assessed": not_assessed,
-        "counts": {d.code: monitoring.counts[d.id] for d in shown},
-        "scores": totals,
+        "department_count": overview.department_count,
+        "not_evaluated": overview.not_evaluated,
+        "not_assessed": overview.not_assessed,
+        "counts": {d.code: counts[d.id] for d in shown},
         "worst": worst,
         "charts": {
-            "lamps": _lamp_chart(shown, monitoring.counts),
-            "progress": _progress_chart(departments, year, month),
+            "lamps": _lamp_chart(shown, counts),
+            "progress": _progress_chart(overview, year, month),
             "distribution": distribution,
             "grades": grades,
             "worst": _worst_chart(worst),
