@@ -99,11 +99,6 @@ NOT_COUNTED = {
     "ops.readyz": "one statement by construction (tests/ops); the province is not migrated, create_all",
     "auth.set_language": "sets a cookie and redirects",
 }
-#: Known growth left to another branch; flipped at merge.
-ELSEWHERE = {
-    "/api/v1/projects": "fixed on wt/layers-api",
-    f"/api/v1/projects?year={YEAR}&page_size=100": "fixed on wt/layers-api",
-}
 
 
 @dataclass
@@ -189,15 +184,7 @@ def test_every_get_route_is_counted(small: Site):
     assert not (set(PAGES) | set(NOT_COUNTED)) - endpoints, "names of routes that are gone"
 
 
-CASES = [
-    pytest.param(
-        path,
-        id=path,
-        marks=[pytest.mark.xfail(strict=True, reason=ELSEWHERE[path])] if path in ELSEWHERE else [],
-    )
-    for paths in PAGES.values()
-    for path in paths
-]
+CASES = [pytest.param(path, id=path) for paths in PAGES.values() for path in paths]
 
 
 @pytest.mark.parametrize("path", CASES)
