@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,10 @@ def test_the_scheduler_catches_up_in_a_command_line_app(flask):
     assert done.returncode == 0, done.stderr
     assert "补跑" in done.stdout
     assert "failed" not in done.stderr
+    # each run's lines carry its id: "… INFO tracker.scheduler [job-…] job J P: run N started (catch-up)"
+    started = re.findall(
+        r"tracker\.scheduler \[(job-[0-9a-f]{16})\] job (\S+ \S+): run \d+ started", done.stderr
+    )
+    ended = re.findall(r"tracker\.scheduler \[(job-[0-9a-f]{16})\] job (\S+ \S+) succeeded", done.stderr)
+    assert started and sorted(started) == sorted(ended), done.stderr
+    assert len({run_id for run_id, _ in started}) == len(started)

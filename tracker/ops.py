@@ -25,6 +25,8 @@ from flask_babel import gettext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tracker.core.database import is_busy
+from tracker.core.log_ids import LogIdFilter, current_log_id
+from tracker.core.log_ids import configure_logging as configure_process_logging
 from tracker.extensions import db, limiter
 
 log = logging.getLogger("tracker.ops")
@@ -42,7 +44,6 @@ _ID_KEY = "tracker.request_id"
 _STARTED_KEY = "tracker.request_started"
 #: Where tracker.api.core keeps the bearer token's (user, token, error) of a request.
 _API_AUTH_KEY = "tracker.api_auth"
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
 @functools.cache
@@ -92,14 +93,12 @@ def request_id() -> str | None:
     return request.environ.get(_ID_KEY)
 
 
-class RequestIdFilter(logging.Filter):
-    """Puts ``request_id`` on a record: the id of the request it was logged in, ``-`` outside one.
-    Never drops a record."""
+class RequestIdFilter(LogIdFilter):
+    """Puts ``request_id`` on a record: the id of the request it was logged in, else the id bound for
+    the work outside a request (``tracker.core.log_ids``), ``-`` outside both. Never drops a record."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id"):
-            record.request_id = request_id() or "-"
-        return True
+    def current(self) -> str | None:
+        return request_id() or current_log_id()
 
 
 def _begin() -> None:
@@ -182,15 +181,7 @@ def configure_logging(app: Flask) -> None:
     if _logging_configured or app.testing:
         return
     _logging_configured = True
-    root = logging.getLogger()
-    if not root.handlers:
-        stderr = logging.StreamHandler()
-        stderr.setFormatter(logging.Formatter(LOG_FORMAT))
-        root.addHandler(stderr)
-    for handler in root.handlers:
-        if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
-            handler.addFilter(RequestIdFilter())
-    logging.getLogger("tracker").setLevel(str(app.config.get("LOG_LEVEL") or "INFO").upper())
+    configure_process_logging(str(app.config.get("LOG_LEVEL") or "INFO"), RequestIdFilter)
 
 
 def init_web(app: Flask) -> None:

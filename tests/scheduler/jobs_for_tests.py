@@ -58,3 +58,11 @@ def only(names: list[str]) -> None:
     for name in names:
         func, cron, period, catch_up = TEST_JOBS[name]
         registry.register_job(name, func, cron, period, catch_up=catch_up)
+
+
+def say(year: int, month: int) -> int:
+    """Logs one line of its own, as a real job's service does."""
+    import logging
+
+    logging.getLogger("tracker.tests").info("saying %s-%02d", year, month)
+    return 1

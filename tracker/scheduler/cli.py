@@ -7,14 +7,17 @@ import logging
 import click
 from flask import current_app
 
+from tracker.core.log_ids import configure_logging
 from tracker.scheduler import runner
 
 
 @click.command("scheduler", help="启动定时任务进程（APScheduler，Asia/Shanghai；第二个进程自动待命）。")
 @click.option("--catch-up-only", is_flag=True, help="只补跑漏掉的周期，然后退出。")
 def scheduler_command(catch_up_only: bool) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Every line with the id of the job run it was written in (``[job-…]``), or ``[-]`` outside one.
+    configure_logging(str(app.config.get("LOG_LEVEL") or "INFO"))
+    logging.getLogger().setLevel(logging.INFO)
     if catch_up_only:
         lock = runner.leader_lock(app)
         if not lock.acquire():

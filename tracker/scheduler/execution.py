@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import update
 
+from tracker.core.log_ids import bound_log_id
 from tracker.extensions import db
 from tracker.scheduler import ledger
 from tracker.scheduler.lease import Lease, heartbeat_seconds, stale_window
@@ -67,7 +69,20 @@ def run_in_context(
 ) -> int | None:
     """Run job ``name`` inside the current app context; the JobRun id, or None when a live run
     holds the period (or it already succeeded and ``trigger`` is not ``manual``). A run of the
-    period whose owner died is marked abandoned first, and this one runs it."""
+    period whose owner died is marked abandoned first, and this one runs it. Every line the run
+    logs carries an id of its own (``job-…``), as a web request's lines carry the request's."""
+    with bound_log_id(f"job-{uuid.uuid4().hex[:16]}"):
+        return _run(name, period, params, trigger, fired, user_id)
+
+
+def _run(
+    name: str,
+    period: str | None,
+    params: dict[str, Any] | None,
+    trigger: str,
+    fired: datetime | None,
+    user_id: int | None,
+) -> int | None:
     spec = current_jobs()[name]
     if period is None or params is None:
         period, params = spec.period(fired or datetime.now(scheduler_zone()))
@@ -101,6 +116,7 @@ def run_in_context(
         session.flush()
         run_id = run.id
         session.commit()  # and no transaction left open by reading the run back
+        log.info("job %s %s: run %s started (%s)", name, period, run_id, trigger)
         lease.start(ledger_id)
         try:
             rows = _rows(resolve(spec.func)(**from_json(params)))
