@@ -35,6 +35,7 @@ finally:
 
 class CommandLine:
     def __init__(self, database_url: str, files: Path) -> None:
+        self.files = files
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -98,6 +99,23 @@ def test_report_writes_the_self_assessment_pdf_of_the_demo(flask, tmp_path):
     assert done.returncode == 0, done.stderr
     text = PdfReader(out).pages[0].extract_text()
     assert "焦作市政务服务和大数据管理局" in text
+
+
+def test_without_a_chinese_font_report_writes_no_pdf_and_says_what_to_install(flask, tmp_path):
+    from tests.reports.test_fonts import empty_fontconfig
+
+    out = tmp_path / "自评.pdf"
+    flask.env["FONTCONFIG_FILE"] = empty_fontconfig(tmp_path)
+    try:
+        done = flask(
+            "tracker", "report", "self-assessment", "--year", "2023", "--department", "122", "--format", "pdf",
+            "--out", str(out),
+        )  # fmt: skip
+    finally:
+        del flask.env["FONTCONFIG_FILE"]
+
+    assert done.returncode == 1 and not out.exists()
+    assert "无法生成 PDF" in done.stderr and "apt-get install fonts-noto-cjk" in done.stderr
 
 
 def test_a_tracker_command_loads_no_pages_and_no_api(flask):

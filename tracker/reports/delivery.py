@@ -25,6 +25,7 @@ from tracker.auth import access
 from tracker.budget.models import Department
 from tracker.extensions import db
 from tracker.reports import storage
+from tracker.reports.fonts import require_cjk_font
 from tracker.reports.forms import KIND_TITLES, period_label
 from tracker.reports.models import Delivery
 from tracker.reports.recipients import (
@@ -163,7 +164,9 @@ def deliver(
 ) -> Sent:
     """Build and store a department's package and e-mail it, once: a package already delivered is
     sent again only when ``resend`` asks for it; one not yet delivered gets one claimed try at the
-    recipients it has not reached. A failure is recorded and left for :func:`retry_failed_deliveries`."""
+    recipients it has not reached. A failure is recorded and left for :func:`retry_failed_deliveries`.
+    Without a Chinese font nothing is built: :class:`~tracker.reports.fonts.MissingFont`."""
+    require_cjk_font()  # before anything is evaluated, recorded or sent
     now = now or now_utc()
     department = db.session.scalar(select(Department).where(Department.code == department_code))
     if department is None:

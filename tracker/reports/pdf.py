@@ -1,4 +1,5 @@
-"""The package as one PDF: a Jinja template rendered by WeasyPrint with the Noto CJK fonts.
+"""The package as one PDF: a Jinja template rendered by WeasyPrint with the Noto CJK fonts (none
+rendered without a Chinese font: :mod:`tracker.reports.fonts`).
 
 The metadata dates come from the report date (``dcterms.created``) and the PDF identifier from the
 content, so the same data gives the same bytes.
@@ -14,6 +15,7 @@ from decimal import Decimal
 from flask import render_template
 
 from tracker import rules
+from tracker.reports.fonts import require_cjk_font
 from tracker.reports.forms import LAMP_TEXT, Package
 
 __all__ = ["package_pdf", "package_html", "content_digest", "fmt_money", "fmt_percent"]
@@ -37,6 +39,8 @@ def package_html(package: Package) -> str:
 
 
 def package_pdf(package: Package) -> bytes:
+    """The PDF; :class:`~tracker.reports.fonts.MissingFont` when no font here covers Chinese."""
+    require_cjk_font()
     html = package_html(package)
     identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
     from weasyprint import HTML  # lazy: 0.4 s of start-up every command would pay

@@ -30,6 +30,7 @@ from tracker.core.clock import local_text
 from tracker.reporting.overview import default_year
 from tracker.reports import delivery as deliveries
 from tracker.reports.dashboard import dashboard_data
+from tracker.reports.fonts import MissingFont
 from tracker.reports.forms import KIND_TITLES, LAMP_TEXT
 from tracker.reports.models import REPORT_KINDS
 from tracker.reports.schemas import DashboardQuery, RecipientsForm, SendForm
@@ -63,6 +64,8 @@ def download(kind: str, department_code: str, year: int, fmt: str, month: int | 
         filename, content = download_report(current_user, kind, department_code, year, month, fmt)
     except BadPeriod:
         abort(404)
+    except MissingFont as exc:  # the server lacks a part: not the user's error, and no garbage PDF
+        return render_template("home/error.html", code=503, message=str(exc)), 503
     return _file_response(filename, content, fmt)
 
 
@@ -130,7 +133,7 @@ def delivery_send() -> ResponseReturnValue:
     month = None if form["kind"] == "self-assessment" else form["month"]
     try:
         sent = deliveries.deliver(form["kind"], form["year"], month, department.code, user=current_user)
-    except (deliveries.NoRecipients, BadPeriod, LookupError) as exc:
+    except (deliveries.NoRecipients, BadPeriod, LookupError, MissingFont) as exc:
         flash(str(exc), "error")
         return redirect(url_for(".delivery_list", **chosen))
     record = sent.delivery
