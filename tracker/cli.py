@@ -31,6 +31,7 @@ COMMANDS = {
     "scheduler": "tracker.scheduler.cli:scheduler_command",
     "create-user": "tracker.auth.cli:create_user_command",
     "create-token": "tracker.api.cli:create_token_command",
+    "doctor": "tracker.doctor:doctor_command",
 }
 
 #: Set in the click context while a ``tracker`` command loads the app (see :func:`serving_no_requests`).

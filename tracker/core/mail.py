@@ -9,7 +9,7 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
-__all__ = ["build_message", "send_message", "MailError"]
+__all__ = ["build_message", "send_message", "check_server", "MailError"]
 
 
 class MailError(Exception):
@@ -61,3 +61,29 @@ def send_message(message: EmailMessage, recipients: list[str]) -> None:
     if refused:
         accepted = [address for address in recipients if address not in refused]
         raise MailError(f"收件人被拒绝：{', '.join(sorted(refused))}", accepted=accepted)
+
+
+def check_server(timeout: float = 10) -> str:
+    """Connect to the configured SMTP server as a send would (TLS, login) and leave: its greeting, or
+    :class:`MailError` saying why not. Nothing is sent."""
+    config = current_app.config
+    host, port = config["SMTP_HOST"], int(config["SMTP_PORT"])
+    security = (config.get("SMTP_SECURITY") or "none").lower()
+    timeout = min(float(config.get("SMTP_TIMEOUT", 30)), timeout)
+    try:
+        if security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+        with smtp:
+            code, greeting = smtp.ehlo()
+            if security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("SMTP_USER"):
+                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD", ""))
+            smtp.noop()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"{type(exc).__name__}: {exc}") from exc
+    return greeting.decode("utf-8", "replace").splitlines()[0] if greeting else str(code)

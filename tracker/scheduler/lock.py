@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import socket
 import threading
 from pathlib import Path
 from typing import IO
@@ -36,6 +37,13 @@ LOCK_KEY = 0x747261636B6572
 _HOLDING = text(
     "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
     " AND granted AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1)"
+)
+#: The session holding the lock in this database (advisory locks are per database).
+_HOLDER = text(
+    "SELECT a.pid, a.application_name, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND l.classid::bigint = :high AND l.objid::bigint = :low AND l.objsubid = 1"
 )
 
 
@@ -72,7 +80,9 @@ class LeaderLock:
         if self.held:
             return True
         if self.is_postgresql:
-            engine = create_engine(self.url, poolclass=NullPool)
+            # The session's name says which process leads (pg_stat_activity, ``tracker doctor``).
+            name = f"tracker-scheduler {socket.gethostname()}:{os.getpid()}"[:63]
+            engine = create_engine(self.url, poolclass=NullPool, connect_args={"application_name": name})
             connection = engine.connect()
             if timeout > 0:
                 connection.execute(text(f"SET lock_timeout = {int(timeout * 1000)}"))
@@ -139,6 +149,33 @@ class LeaderLock:
                     self._file = None
                 return holding
             return False
+
+    def holder(self) -> str | None:
+        """Who holds the lock now, without taking it — on PostgreSQL the session holding the advisory
+        lock in this database (named ``tracker-scheduler host:pid``), on SQLite the pid written in the
+        locked file — or None when nobody does."""
+        if self.is_postgresql:
+            engine = create_engine(self.url, poolclass=NullPool)
+            try:
+                with engine.connect() as connection:
+                    row = connection.execute(
+                        _HOLDER, {"high": self.key >> 32, "low": self.key & 0xFFFFFFFF}
+                    ).first()
+            finally:
+                engine.dispose()
+            if row is None:
+                return None
+            return f"{row.application_name or '?'}（PostgreSQL 会话 {row.pid}，自 {row.backend_start:%Y-%m-%d %H:%M}）"
+        path = self._lock_path()
+        if not path.exists():
+            return None
+        with open(path, encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return f"pid {handle.read().strip() or '?'}（锁文件 {path}）"
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return None
 
     def _drop_connection(self) -> None:
         connection, self._connection, self.backend_pid = self._connection, None, None
