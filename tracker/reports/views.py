@@ -56,7 +56,9 @@ def _file_response(filename: str, content: bytes, fmt: str) -> Response:
 @bp.get("/downloads/<kind>/<department_code>/<int:year>.<fmt>")
 @bp.get("/downloads/<kind>/<department_code>/<int:year>/<int:month>.<fmt>")
 @login_required
-def download(kind: str, department_code: str, year: int, fmt: str, month: int | None = None) -> Response:
+def download(
+    kind: str, department_code: str, year: int, fmt: str, month: int | None = None
+) -> ResponseReturnValue:
     """A package file for the monitoring / self-assessment pages' download buttons."""
     if kind not in REPORT_KINDS or fmt not in FORMATS:
         abort(404)
