@@ -128,7 +128,7 @@ def test_a_reporter_lists_exactly_its_units_three_projects(api):
         ("unit122201", 3),
         ("unit122301", 1),
         ("dept122", 10),
-        ("finance", 11),
+        ("finance", 12),  # 10 of 122, 1 of the demo county department, 1 foreign
         ("admin", 0),  # the 系统管理员 manages users, roles, settings and jobs, not departments' data
     ],
 )

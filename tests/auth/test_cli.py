@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import DepartmentFactory, UnitFactory
+from tracker.auth.demo_users import DEMO_PASSWORD, ensure_demo_users
 from tracker.auth.models import User
-from tracker.auth.services import DEMO_PASSWORD, ensure_demo_users, verify_password
+from tracker.auth.services import verify_password
 from tracker.core.audit import AuditEntry
 
 

@@ -19,8 +19,9 @@ def _load(cli):
 def test_demo_loads_the_real_data_and_labelled_synthetic_months(cli):
     result = _load(cli)
     assert "模拟的演示数据" in result.output
-    assert db.session.scalar(select(func.count()).select_from(Indicator)) == 88
-    assert db.session.scalar(select(func.count()).select_from(Project)) == 10
+    # 焦作's 88 indicators of 10 projects, and the synthetic county department's 5 of 1 (SPEC §1a).
+    assert db.session.scalar(select(func.count()).select_from(Indicator)) == 88 + 5
+    assert db.session.scalar(select(func.count()).select_from(Project)) == 10 + 1
     assert db.session.scalar(select(func.count()).select_from(DepartmentGoal)) == 5
     assert db.session.scalar(select(func.count()).where(SpendingEntry.synthetic.is_(False))) == 0
     months = set(db.session.scalars(select(MonthlyReport.month)))

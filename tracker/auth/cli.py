@@ -13,6 +13,7 @@ from tracker.auth.models import ROLES
 @click.option("--role", type=click.Choice(ROLES), required=True, help="reporter|department|finance|admin")
 @click.option("--unit", "unit_code", help="预算单位编码 (reporter)")
 @click.option("--department", "department_code", help="部门编码 (department)")
+@click.option("--bureau", "bureau_code", help="财政局编码 (finance; 省略则属根财政局)")
 @click.option("--display-name", default="", help="显示名称")
 @click.option("--email", default=None, help="电子邮箱（逾期提醒、报送通知）")
 @click.option(
@@ -27,6 +28,7 @@ def create_user_command(
     role: str,
     unit_code: str | None,
     department_code: str | None,
+    bureau_code: str | None,
     display_name: str,
     email: str | None,
     password: str,
@@ -39,6 +41,7 @@ def create_user_command(
             role,
             unit_code=unit_code,
             department_code=department_code,
+            bureau_code=bureau_code,
             display_name=display_name,
             email=email,
         )

@@ -40,6 +40,7 @@ class PlacementForm(FlaskForm):
     role = SelectField(_l("角色"), validate_choice=False)
     unit_code = SelectField(_l("预算单位"), validate_choice=False)
     department_code = SelectField(_l("部门"), validate_choice=False)
+    bureau_code = SelectField(_l("财政局"), validate_choice=False)
     display_name = StringField(
         _l("显示名称"), validators=[Optional(), Length(max=100, message=_l("显示名称最多 100 个字符。"))]
     )

@@ -23,7 +23,8 @@ def new_session_token() -> str:
 
 
 class User(UserMixin, Model):
-    """A person who logs in. A reporter belongs to one unit, a department user to one department."""
+    """A person who logs in. A reporter belongs to one unit, a department user to one department, a
+    finance user to one 财政局 (none: the root)."""
 
     __tablename__ = "user"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,12 +35,15 @@ class User(UserMixin, Model):
     email: Mapped[str | None] = mapped_column(String(200))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    #: A finance user's 财政局 (SPEC §1a); None: the root bureau.
+    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureau.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[Timestamp]
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     unit = relationship("Unit")
     department = relationship("Department")
+    bureau = relationship("Bureau")
 
     @property
     def session_key(self) -> str | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from tracker.auth import access
 from tracker.auth.models import ROLES, User, UserSession
 from tracker.auth.passwords import dummy_verify, hash_password, verify
-from tracker.budget.models import Department, Unit
+from tracker.budget.models import Bureau, Department, Unit
 from tracker.core import audit
 from tracker.extensions import db
 from tracker.types import utcnow
@@ -27,15 +27,6 @@ MIN_PASSWORD_LENGTH = 8
 #: 电子邮箱: something, one @, a domain with a dot, no spaces (the /users form checks the same).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 MAX_EMAIL_LENGTH = 200
-DEMO_PASSWORD = "tracker-demo"
-#: username → (role, unit code, department code) of the demo accounts (README, issue 3).
-DEMO_USERS: dict[str, tuple[str, str | None, str | None]] = {
-    "finance": ("finance", None, None),
-    "dept122": ("department", None, "122"),
-    "unit122101": ("reporter", "122101", None),
-    "unit122201": ("reporter", "122201", None),
-    "unit122301": ("reporter", "122301", None),
-}
 
 
 class AccountError(ValueError):
@@ -187,6 +178,18 @@ def _placement(
     return None, None
 
 
+def _bureau(role: str, bureau_code: str | None) -> Bureau | None:
+    """A finance user's 财政局 (SPEC §1a); none is the root. No other role belongs to one."""
+    if not bureau_code:
+        return None
+    if role != "finance":
+        raise AccountError(gettext("只有财政局用户属于某个财政局。"), "bureau_code")
+    bureau = db.session.scalar(select(Bureau).where(Bureau.code == bureau_code))
+    if bureau is None:
+        raise AccountError(gettext("财政局“%(code)s”不存在。", code=bureau_code), "bureau_code")
+    return bureau
+
+
 def clean_email(email: str | None) -> str | None:
     """An e-mail address as stored: trimmed, ``None`` when blank; a malformed one is refused."""
     email = (email or "").strip()
@@ -209,8 +212,10 @@ def create_user(
     display_name: str = "",
     email: str | None = None,
     actor: User | None = None,
+    bureau_code: str | None = None,
 ) -> User:
-    """A new user. A reporter needs ``unit_code``, a department user ``department_code``.
+    """A new user. A reporter needs ``unit_code``, a department user ``department_code``; a
+    finance user may name its ``bureau_code`` (none: the root).
 
     ``actor`` is the 系统管理员 on the /users page (checked); the CLI passes none (shell access is trusted).
     """
@@ -222,6 +227,7 @@ def create_user(
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(gettext("用户“%(name)s”已存在。", name=username), "username")
     unit, department = _placement(role, unit_code, department_code)
+    bureau = _bureau(role, bureau_code)
     check_password_rules(password)
     email = clean_email(email)
     user = User(
@@ -232,6 +238,7 @@ def create_user(
         email=email,
         unit=unit,
         department=department,
+        bureau=bureau,
     )
     db.session.add(user)
     db.session.flush()
@@ -256,7 +263,7 @@ def list_users(actor: User) -> list[User]:
     """Every account, by username, for the 系统管理员."""
     access.require_user_manager(actor)
     # Joined, not selectin: a select-in load splits into a statement per 500 accounts.
-    query = select(User).options(joinedload(User.unit), joinedload(User.department))
+    query = select(User).options(joinedload(User.unit), joinedload(User.department), joinedload(User.bureau))
     return list(db.session.scalars(query.order_by(User.username)))
 
 
@@ -274,6 +281,12 @@ def placement_options(actor: User) -> tuple[list[Unit], list[Department]]:
     units = db.session.scalars(select(Unit).order_by(Unit.code))
     departments = db.session.scalars(select(Department).order_by(Department.code))
     return list(units), list(departments)
+
+
+def bureau_options(actor: User) -> list[Bureau]:
+    """The 财政局 a finance user may be placed in, by path (a parent before its children)."""
+    access.require_user_manager(actor)
+    return list(db.session.scalars(select(Bureau).order_by(Bureau.path)))
 
 
 def _audit_change(actor: User, user: User, field: str, old: object, new: object) -> None:
@@ -298,8 +311,9 @@ def update_user(
     department_code: str | None = None,
     display_name: str = "",
     email: str | None = None,
+    bureau_code: str | None = None,
 ) -> User:
-    """Change role, unit/department, display name and e-mail; one audit row per changed field.
+    """Change role, unit/department/bureau, display name and e-mail; one audit row per changed field.
 
     An admin cannot demote themselves: the last admin would otherwise lock everyone out of this page.
     """
@@ -307,8 +321,10 @@ def update_user(
     if user.id == actor.id and role != user.role:
         raise AccountError(gettext("不能更改自己的角色。"), "role")
     unit, department = _placement(role, unit_code, department_code)
+    bureau = _bureau(role, bureau_code)
     email = clean_email(email)
     changes = [
+        ("bureau", user.bureau.code if user.bureau else None, bureau.code if bureau else None),
         ("role", user.role, role),
         ("unit", user.unit.code if user.unit else None, unit.code if unit else None),
         (
@@ -319,7 +335,7 @@ def update_user(
         ("display_name", user.display_name or "", display_name),
         ("email", user.email, email),
     ]
-    user.role, user.unit, user.department = role, unit, department
+    user.role, user.unit, user.department, user.bureau = role, unit, department, bureau
     user.display_name, user.email = display_name, email
     db.session.flush()
     for field, old, new in changes:
@@ -358,29 +374,3 @@ def reset_password(actor: User, user_id: int, new_password: str) -> User:
     db.session.commit()
     log.info("password reset: %s by=%s", user.username, actor.username)
     return user
-
-
-def ensure_demo_users() -> list[str]:
-    """The demo accounts (password ``tracker-demo``); idempotent. Returns the usernames created.
-
-    Accounts whose unit or department is not loaded are skipped.
-    """
-    created = []
-    for username, (role, unit_code, department_code) in DEMO_USERS.items():
-        if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-            continue
-        try:
-            create_user(
-                username,
-                DEMO_PASSWORD,
-                role,
-                unit_code=unit_code,
-                department_code=department_code,
-                display_name=f"演示 {username}",
-            )
-        except AccountError as exc:
-            log.warning("demo user %s skipped: %s", username, exc)
-            db.session.rollback()
-            continue
-        created.append(username)
-    return created

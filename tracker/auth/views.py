@@ -51,6 +51,7 @@ class Placement(TypedDict):
     role: str
     unit_code: str | None
     department_code: str | None
+    bureau_code: str | None
     display_name: str
     email: str | None
 
@@ -220,6 +221,8 @@ def _with_choices(form: PlacementFormT, actor: User) -> PlacementFormT:
     form.role.choices = [(role, role_label(role)) for role in ROLES]
     form.unit_code.choices = [("", "—"), *((u.code, f"{u.code} {u.name}") for u in units)]
     form.department_code.choices = [("", "—"), *((d.code, f"{d.code} {d.name}") for d in departments)]
+    bureaus = services.bureau_options(actor)
+    form.bureau_code.choices = [("", "—"), *((b.code, f"{b.code} {b.name}") for b in bureaus)]
     return form
 
 
@@ -230,6 +233,7 @@ def _placement(form: PlacementForm) -> Placement:
         "role": role,
         "unit_code": (form.unit_code.data or None) if role == "reporter" else None,
         "department_code": (form.department_code.data or None) if role == "department" else None,
+        "bureau_code": (form.bureau_code.data or None) if role == "finance" else None,
         "display_name": (form.display_name.data or "").strip(),
         "email": (form.email.data or "").strip() or None,
     }
@@ -272,6 +276,7 @@ def _edit_page(
         form = _with_choices(UserEditForm(formdata=None, obj=user), actor)
         form.unit_code.data = user.unit.code if user.unit else ""
         form.department_code.data = user.department.code if user.department else ""
+        form.bureau_code.data = user.bureau.code if user.bureau else ""
     return render_template(
         "auth/user_edit.html",
         user=user,

@@ -1,5 +1,5 @@
-"""The budget the targets belong to (SPEC §2, §8): 部门, 预算单位, 项目 with their 年初预算数, a
-department's budget lines (部门预算总额, “三公”经费预算 …) and monthly spending."""
+"""The budget the targets belong to (SPEC §1a, §2, §8): the 财政局 tree, 部门, 预算单位, 项目 with
+their 年初预算数, a department's budget lines (部门预算总额, “三公”经费预算 …) and monthly spending."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the targets of a project live a layer up, with the targets
     from tracker.targets.models import Indicator
 
 __all__ = [
+    "Bureau",
     "Department",
     "Unit",
     "Project",
@@ -22,12 +23,34 @@ __all__ = [
     "SpendingEntry",
     "PROJECT_KINDS",
     "SPENDING_CATEGORIES",
+    "BUREAU_LEVELS",
 ]
 
 #: 项目类型 → code name.
 PROJECT_KINDS = {"其他运转类": "recurring", "特定目标类": "specific"}
 #: 类别 of a spending row (SPEC §8).
 SPENDING_CATEGORIES = ("支出", "预算调整", "三公经费支出", "政府采购支出", "结转结余")
+#: 级次 of a 财政局: 省 province, 市 city, 县(区) county (SPEC §1a).
+BUREAU_LEVELS = ("province", "city", "county")
+
+
+class Bureau(Model):
+    """财政局 — a finance bureau in the tree 省 → 市 → 县(区) (SPEC §1a); one root (no parent).
+
+    ``path`` is the materialised chain of codes from the root, ``/410000/410800/``: a bureau's
+    subtree is every bureau whose path starts with its own, one indexed prefix match at any depth.
+    ``rule_pack`` is the pack the bureau picks by name (SPEC §6a); None inherits the parent's."""
+
+    __tablename__ = "bureau"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # province | city | county
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("bureau.id"), index=True)
+    path: Mapped[str] = mapped_column(String(400), index=True)
+    rule_pack: Mapped[str | None] = mapped_column(String(40))
+
+    parent: Mapped[Bureau | None] = relationship(remote_side="Bureau.id")
 
 
 class Department(Model):
@@ -37,7 +60,10 @@ class Department(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: The 财政局 whose budget the department is in; None: the root (SPEC §1a).
+    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureau.id"), index=True)
 
+    bureau: Mapped[Bureau | None] = relationship()
     units: Mapped[list[Unit]] = relationship(back_populates="department", order_by="Unit.code")
 
 

@@ -42,6 +42,37 @@ import_spending = _import_command(
     "spending", "导入按月支出（支出、预算调整、三公经费支出、政府采购支出、结转结余）。"
 )
 import_actuals = _import_command("actuals", "导入实际完成值（截至月末累计，视为已审核）。")
+import_bureaus = _import_command(
+    "bureaus", "导入财政局树（财政局编码,财政局名称,上级财政局编码[,规则包][,级次]；上级为空者为根）。"
+)
+import_departments = _import_command(
+    "departments", "导入部门及其所属财政局（部门编码,部门名称,财政局编码；财政局编码为空者属根财政局）。"
+)
+
+
+@click.command("move-department", help="把部门移到另一财政局（记入审计日志；此后的评价按新财政局的规则包）。")
+@click.argument("department_code")
+@click.argument("bureau_code")
+def move_department(department_code: str, bureau_code: str) -> None:
+    from sqlalchemy import select
+
+    from tracker.budget.bureaus import BureauNotFound, bureau_by_code
+    from tracker.budget.bureaus import move_department as move
+    from tracker.budget.models import Department
+    from tracker.extensions import db
+
+    department = db.session.scalar(select(Department).where(Department.code == department_code))
+    if department is None:
+        raise click.ClickException(f"部门 {department_code} 不存在")
+    try:
+        bureau = bureau_by_code(bureau_code)
+    except BureauNotFound:
+        raise click.ClickException(f"财政局 {bureau_code} 不存在") from None
+    if move(department, bureau):
+        db.session.commit()
+        click.echo(f"部门 {department.code} {department.name} 已移到 {bureau.code} {bureau.name}")
+    else:
+        click.echo(f"部门 {department.code} 已在 {bureau.code} {bureau.name}，未改变")
 
 
 @click.command("import-goals", help="导入部门年度履职目标与主要任务（类别,名称,内容）。")

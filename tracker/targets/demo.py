@@ -199,6 +199,9 @@ def _spent_by_project(spending: list[list[object]]) -> dict[tuple[str, int], Dec
 
 def load_demo() -> Iterator[ImportReport]:
     """Load everything; yields each import's report (the caller prints them)."""
+    from tracker.targets import demo_county
+
+    yield from demo_county.load_tree()
     yield run_import("department", DATA / "jiaozuo-2023-department.csv")
     yield run_import("projects", DATA / "jiaozuo-2023-projects.csv")
     yield run_import("targets", DATA / "jiaozuo-2023-targets.csv")
@@ -237,9 +240,10 @@ def load_demo() -> Iterator[ImportReport]:
         synthetic=True,
         department_code=DEPARTMENT,
     )
+    yield from demo_county.load_county()
 
     # demo users
-    from tracker.auth.services import ensure_demo_users
+    from tracker.auth.demo_users import ensure_demo_users
 
     ensure_demo_users()
     db.session.commit()

@@ -31,7 +31,7 @@ __all__ = [
     "IMPORT_KINDS",
 ]
 
-IMPORT_KINDS = ("targets", "projects", "department", "spending", "actuals", "goals")
+IMPORT_KINDS = ("targets", "projects", "department", "spending", "actuals", "goals", "bureaus", "departments")
 
 
 @dataclass(frozen=True)

@@ -297,6 +297,12 @@ HEADERS: dict[str, dict[str, str]] = {
         "完成目标可能性": "likelihood", "偏差原因": "deviation_cause", "改进措施": "corrective_measure",
     },
     "goals": {"类别": "category", "名称": "name", "内容": "content"},
+    # SPEC §1a: the 财政局 tree and where each department's budget is.
+    "bureaus": {
+        "财政局编码": "code", "财政局名称": "name", "上级财政局编码": "parent_code",
+        "规则包": "rule_pack", "级次": "level",
+    },
+    "departments": {"部门编码": "department_code", "部门名称": "department_name", "财政局编码": "bureau_code"},
 }  # fmt: skip
 
 _OPTIONAL_HEADERS = {
@@ -306,6 +312,8 @@ _OPTIONAL_HEADERS = {
     "spending": set(),
     "actuals": {"部门编码", "全年预计完成值", "完成目标可能性", "偏差原因", "改进措施"},
     "goals": {"名称"},
+    "bureaus": {"上级财政局编码", "规则包", "级次"},
+    "departments": set(),
 }
 REQUIRED_HEADERS: dict[str, tuple[str, ...]] = {
     kind: tuple(h for h in headers if h not in _OPTIONAL_HEADERS[kind]) for kind, headers in HEADERS.items()
