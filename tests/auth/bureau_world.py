@@ -98,7 +98,9 @@ def _place(code: str, bureau: Bureau, number: int) -> Place:
     monthly_report(department, unit, 2023, 6, {indicator: 50}, status="submitted")
     place.submitted = monthly_report(department, None, 2023, 6, {whole: 6}, status="submitted")
     place.delivery = _delivery(department)
-    audit.record("update", "indicator_actual", field="actual", new="50", department_code=code, unit_code=unit.code)
+    audit.record(
+        "update", "indicator_actual", field="actual", new="50", department_code=code, unit_code=unit.code
+    )
     return place
 
 
