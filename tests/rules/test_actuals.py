@@ -6,6 +6,7 @@ The rows are transcriptions in the shape of real sheets: 2020 and 2021 templates
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -206,9 +207,10 @@ def test_an_accepted_actual_reads_back_the_same_and_odd_ones_carry_a_note(raw, t
         again = parse_actual(value.grade, target, year=2023)
         assert again.grade == value.grade and again.note == ""
     stripped = normalise(raw)
-    is_plain = stripped in (*GRADES, NOT_APPLICABLE_TEXT) or stripped in (
-        plain_number := format(value.number, "f") if value.number is not None else "",
-        f"{plain_number}{target.unit}",
+    # Plain: a grade, or a number written as digits (leading zeros and all) with the target's unit or none.
+    bare = stripped.removesuffix(target.unit) if target.unit else stripped
+    is_plain = stripped in (*GRADES, NOT_APPLICABLE_TEXT) or (
+        value.number is not None and re.fullmatch(r"\d+(?:\.\d+)?", bare) is not None
     )
     if not is_plain and value.percent is None:
         assert value.note, f"{raw!r} against {format_target(target)!r} read without a note"
