@@ -72,6 +72,12 @@ def test_unit_reports_july_and_the_department_reviews_it(live_server, page, scre
     cause.locator('textarea[name$=".corrective_measure"]').fill("下半年每周集中发布，专人审核")
     page.screenshot(path=str(screenshots / "2-red-lamp-and-cause.png"), full_page=True)
     page.click("button[value=submit]")
+    # 10 is below June's year-to-date value: saved as a draft, and the submission asks once to
+    # confirm the odd value (issue 11 §4), named beside it.
+    expect(page.locator("#plausibility-confirm")).to_be_visible()
+    expect(_row(page, LAGGING).locator(".plausibility")).to_contain_text("低于上月")
+    page.check("#confirm-plausible")
+    page.click("button[value=submit]")
     expect(page.locator("#report-status")).to_have_text("已提交")
     expect(_row(page, LAGGING).locator("[data-lamp]")).to_have_class("lamp red")
     live_server.logout(page)
