@@ -191,9 +191,9 @@ def test_the_deadlines_page_picks_its_year(client, world):
     login_as(client, world.finance)
     page = client.get("/deadlines").text
     picker = page[page.index('id="deadline-year"') :]
-    picker = picker[: picker.index("</form>")]
+    picker = picker[: picker.index("</nav>")]
     next_year = deadlines.today().year + 1
-    assert 'value="2023"' in picker and f'value="{next_year}"' in picker
+    assert "year=2023" in picker and f"year={next_year}" in picker
     assert (
         client.post(
             "/deadlines", data={"year": str(next_year), "month": "1", "due_date": f"{next_year}-02-07"}
