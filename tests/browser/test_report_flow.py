@@ -99,6 +99,10 @@ def test_unit_reports_july_and_the_department_reviews_it(live_server, page, scre
     expect(page.locator(".returned")).to_contain_text("信息公开条数请附发布清单")
     expect(_actual(page, LAGGING)).to_have_value("10")
     page.click("button[value=submit]")
+    # A returned report is looked at again: the odd value is asked about again before it goes back.
+    expect(page.locator("#plausibility-confirm")).to_be_visible()
+    page.check("#confirm-plausible")
+    page.click("button[value=submit]")
     expect(page.locator("#report-status")).to_have_text("已提交")
     live_server.logout(page)
 
