@@ -1,5 +1,6 @@
-"""Who receives the 报送 packages: the finance bureau's addresses (set by finance, else
-``FINANCE_BUREAU_EMAIL``) and a copy for each department's own (issue 5)."""
+"""Who receives the 报送 packages: the finance bureau's addresses and a copy for each department's
+own (issue 5). Each bureau of the tree sets its own; a bureau that sets none inherits the nearest
+bureau above it that did, and the root's are, unless set, ``FINANCE_BUREAU_EMAIL`` (SPEC §1a)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 
 from tracker.auth import access
 from tracker.auth.models import User
-from tracker.budget.models import Department
+from tracker.budget import bureaus
+from tracker.budget.models import Bureau, Department
 from tracker.core.audit import record
 from tracker.extensions import db
 from tracker.reports.models import BUREAU_SCOPE, ReportRecipient
@@ -20,6 +22,7 @@ __all__ = [
     "NoRecipients",
     "InvalidAddress",
     "recipients_for",
+    "bureau_addresses",
     "parse_addresses",
     "set_recipients",
     "recipient_settings",
@@ -42,6 +45,36 @@ def _scope(department: Department | None) -> str:
     return BUREAU_SCOPE if department is None else f"department:{department.code}"
 
 
+def _bureau_scope(bureau: Bureau | None) -> str:
+    """The root's addresses keep the key they had before the tree (``bureau``); another bureau's
+    are ``bureau:<code>``."""
+    return BUREAU_SCOPE if bureau is None or bureaus.is_root(bureau) else f"bureau:{bureau.code}"
+
+
+def _chain(bureau: Bureau | None) -> list[Bureau | None]:
+    """``bureau`` and those above it, nearest first, ending with the root (None when unplaced)."""
+    chain: list[Bureau | None] = []
+    while bureau is not None and not bureaus.is_root(bureau):
+        chain.append(bureau)
+        bureau = bureau.parent
+    return [*chain, None]
+
+
+def _environment_addresses() -> list[str]:
+    text = current_app.config.get("FINANCE_BUREAU_EMAIL") or ""
+    return [address.strip() for address in text.split(",") if address.strip()]
+
+
+def bureau_addresses(bureau: Bureau | None) -> tuple[list[str], str]:
+    """The addresses a bureau's packages go to and whose they are: its own, else the nearest set
+    above it, else the environment's (``FINANCE_BUREAU_EMAIL``)."""
+    for link in _chain(bureau):
+        addresses = _addresses(_bureau_scope(link))
+        if addresses:
+            return addresses, (link.name if link is not None else "root")
+    return _environment_addresses(), "FINANCE_BUREAU_EMAIL"
+
+
 def _addresses(scope_key: str) -> list[str]:
     return list(
         db.session.scalars(
@@ -53,14 +86,9 @@ def _addresses(scope_key: str) -> list[str]:
 
 
 def recipients_for(department: Department) -> list[str]:
-    """财政局 (set by finance, else ``FINANCE_BUREAU_EMAIL``) and the department's own addresses."""
-    bureau = _addresses(BUREAU_SCOPE)
-    if not bureau and current_app.config.get("FINANCE_BUREAU_EMAIL"):
-        bureau = [
-            address.strip()
-            for address in current_app.config["FINANCE_BUREAU_EMAIL"].split(",")
-            if address.strip()
-        ]
+    """The department's bureau's addresses (inherited up the tree, else ``FINANCE_BUREAU_EMAIL``)
+    and the department's own."""
+    bureau, _whose = bureau_addresses(department.bureau)
     result: list[str] = []
     for address in bureau + _addresses(_scope(department)):
         if address.lower() not in {known.lower() for known in result}:
@@ -77,14 +105,15 @@ def parse_addresses(text: str) -> list[str]:
 
 
 def set_recipients(user: User, department_code: str | None, text: str) -> list[str]:
-    """Replace the bureau's (``department_code`` None) or a department's addresses. Finance only."""
+    """Replace the user's own bureau's (``department_code`` None) or a department's addresses.
+    Finance only, and only for its bureau and the departments of its subtree."""
     if not access.can_set_recipients(user):
         raise access.refuse(user, "delivery recipients")
     department = None
     if department_code:
         department = access.require_department(user, department_code)
     addresses = parse_addresses(text)
-    scope_key = _scope(department)
+    scope_key = _scope(department) if department is not None else _bureau_scope(user.bureau)
     for row in db.session.scalars(select(ReportRecipient).where(ReportRecipient.scope_key == scope_key)):
         db.session.delete(row)
     db.session.flush()
@@ -116,15 +145,19 @@ def recipient_settings(user: User) -> dict[str, Any]:
     """What the settings form shows: the bureau's addresses and each visible department's."""
     if not access.can_set_recipients(user):
         raise access.refuse(user, "delivery recipients")
-    departments = db.session.scalars(select(Department).order_by(Department.code)).all()
+    departments = access.readable_departments(user)
     # Every scope's addresses in one query, not one per department.
     by_scope: dict[str, list[str]] = {}
     for scope_key, email in db.session.execute(
         select(ReportRecipient.scope_key, ReportRecipient.email).order_by(ReportRecipient.id)
     ):
         by_scope.setdefault(scope_key, []).append(email)
+    own = by_scope.get(_bureau_scope(user.bureau), [])
+    inherited, whose = ([], "") if own else bureau_addresses(user.bureau)
     return {
-        "bureau": by_scope.get(BUREAU_SCOPE, []),
-        "bureau_default": current_app.config.get("FINANCE_BUREAU_EMAIL", ""),
+        "bureau_name": user.bureau.name if user.bureau is not None else "",
+        "bureau": own,
+        "inherited": inherited,
+        "inherited_from": whose,
         "departments": [(department, by_scope.get(_scope(department), [])) for department in departments],
     }
