@@ -21,8 +21,12 @@ UNIT_122201_PROJECTS = ["410800230000000011625", "410800230000000011626", "41080
 
 @pytest.fixture
 def foreign(session):
-    """A department the demo accounts do not belong to, with one project and indicator."""
+    """A department the demo accounts do not belong to, with one project and indicator, under the
+    demo's 焦作市财政局 (whose finance user reads it; the bureau scoping has its own matrix)."""
+    from tracker.budget.bureaus import bureau_by_code
+
     indicator = IndicatorFactory(year=2023)
+    indicator.project.department.bureau = bureau_by_code("410800")
     return {
         "department": indicator.project.department.code,
         "unit": indicator.project.unit.code,

@@ -79,9 +79,10 @@ def many(session) -> None:
     months and a monthly report) in demo unit 122201, departments with a unit each, deliveries of
     department 122 with two attempts each, job runs."""
     unit = session.scalar(select(Unit).where(Unit.code == "122201"))
+    city = unit.department.bureau  # 焦作市财政局, whose finance user lists them
     now = datetime(2023, 6, 1, tzinfo=UTC)
     for n in range(MANY):
-        department = Department(code=f"8{n:03d}", name=f"查询部门{n}")
+        department = Department(code=f"8{n:03d}", name=f"查询部门{n}", bureau=city)
         session.add(department)
         session.flush()
         other = Unit(code=f"8{n:03d}01", name=f"查询单位{n}", department_id=department.id)

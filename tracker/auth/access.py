@@ -10,18 +10,21 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import QueryableAttribute
 
 from tracker.auth.models import User
-from tracker.budget.models import Department, Project, Unit
+from tracker.budget import bureaus
+from tracker.budget.models import Bureau, Department, Project, Unit
 from tracker.core.errors import Forbidden, NotFound
 from tracker.extensions import db
 
 log = logging.getLogger("tracker.access")
 
-#: Who reads every department. Not the 系统管理员: SPEC §1 gives it users, roles and settings (and
-#: the scheduled jobs), none of the departments' data nor finance's reviews and evaluations.
+#: Who reads departments beyond its own: finance, every department of its bureau's subtree (SPEC §1a;
+#: the root bureau's is every department). Not the 系统管理员: SPEC §1 gives it users, roles and
+#: settings (and the scheduled jobs), none of the departments' data nor finance's reviews.
 READ_ALL_ROLES = frozenset({"finance"})
 
 
@@ -40,7 +43,7 @@ def visible_department_ids(user: User | None) -> set[int] | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     if user.role in READ_ALL_ROLES:
-        return None
+        return finance_department_ids(user)
     if user.role == "department":
         return {user.department_id} if user.department_id else set()
     if user.role == "reporter" and user.unit_id:
@@ -49,12 +52,57 @@ def visible_department_ids(user: User | None) -> set[int] | None:
     return set()
 
 
+def finance_department_ids(user: User) -> set[int] | None:
+    """The departments of a finance user's bureau and every bureau below it (SPEC §1a); ``None`` for
+    the root bureau (or a finance user placed nowhere): every department. Asked on every door of a
+    request, so it is read once per request."""
+    if not has_request_context():
+        return bureaus.subtree_department_ids(user.bureau)
+    cache: dict[tuple[int, int | None], set[int] | None] = g.setdefault("finance_department_ids", {})
+    key = (user.id, user.bureau_id)
+    if key not in cache:
+        cache[key] = bureaus.subtree_department_ids(user.bureau)
+    ids = cache[key]
+    return None if ids is None else set(ids)
+
+
+def finance_bureau_ids(user: User | None) -> set[int] | None:
+    """The bureaus a finance user reads (its own and those below); ``None`` for the root: all."""
+    if user is None or not is_finance(user):
+        return set()
+    bureau = user.bureau
+    if bureau is None or bureaus.is_root(bureau):
+        return None
+    return bureaus.subtree_bureau_ids(bureau)
+
+
+def readable_bureaus(user: User | None) -> list[Bureau]:
+    """The bureaus a finance user reads, by path (a parent before its children): the bureau picker."""
+    ids = finance_bureau_ids(user)
+    query = select(Bureau).order_by(Bureau.path)
+    if ids is not None:
+        query = query.where(Bureau.id.in_(ids or {-1}))
+    return list(db.session.scalars(query))
+
+
+def require_bureau(user: User | None, code: str) -> Bureau:
+    """A bureau of the finance user's subtree; any other (or any bureau for another role) is 404."""
+    bureau = db.session.scalar(select(Bureau).where(Bureau.code == code))
+    ids = finance_bureau_ids(user)
+    if bureau is None or (ids is not None and bureau.id not in ids):
+        raise _refuse(user, f"bureau {code}")
+    return bureau
+
+
 def visible_unit_ids(user: User | None) -> set[int] | None:
     """The units whose data ``user`` may read; ``None`` means all of them."""
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     if user.role in READ_ALL_ROLES:
-        return None
+        departments = finance_department_ids(user)
+        if departments is None:
+            return None
+        return set(db.session.scalars(select(Unit.id).where(Unit.department_id.in_(departments or {-1}))))
     if user.role == "department":
         ids = db.session.scalars(select(Unit.id).where(Unit.department_id == user.department_id))
         return set(ids)
@@ -217,12 +265,13 @@ def can_review_report(user: User | None, department_id: int, unit_id: int | None
         return False
     if unit_id is not None:
         return can_manage_department(user, department_id)
-    return user.role == "finance"
+    return user.role == "finance" and can_read_department(user, department_id)
 
 
-def can_unlock_report(user: User | None) -> bool:
-    """Only finance reopens an approved (locked) period (SPEC §4)."""
-    return user is not None and getattr(user, "is_authenticated", False) and user.role == "finance"
+def can_unlock_report(user: User | None, department_id: int) -> bool:
+    """Only finance reopens an approved (locked) period (SPEC §4): the department's bureau or one
+    above it (SPEC §1a)."""
+    return is_finance(user) and can_read_department(user, department_id)
 
 
 def can_set_deadlines(user: User | None) -> bool:
@@ -358,7 +407,9 @@ def report_writers(unit_ids: Iterable[int], department_ids: Iterable[int]) -> li
 
 
 def _finance_or_admin_of(user: User | None, department_id: int) -> bool:
-    return is_finance(user) or can_manage_department(user, department_id)
+    return (is_finance(user) and can_read_department(user, department_id)) or can_manage_department(
+        user, department_id
+    )
 
 
 def can_run_evaluation(user: User | None, department_id: int) -> bool:

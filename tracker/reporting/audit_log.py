@@ -53,7 +53,7 @@ def audit_page(
     page_size: int = PAGE_SIZE,
 ) -> AuditPage:
     """One page of the entries ``user`` may read (department admins: their department's; finance:
-    all), filtered. A foreign or unknown code is NotFound; a unit outside the department asked for
+    its bureau's subtree's, all for the root), filtered. A foreign or unknown code is NotFound; a unit outside the department asked for
     is :class:`UnitOfOtherDepartment`."""
     if not access.can_read_audit(user):
         raise access.refuse(user, "audit log")
@@ -69,6 +69,10 @@ def audit_page(
         query = query.where(AuditEntry.department_code == department.code)
     elif access.is_department_admin(user):
         query = query.where(AuditEntry.department_code == "-")  # a department admin without one
+    elif (visible := access.visible_department_ids(user)) is not None:
+        # A bureau below the root: its subtree's departments only (SPEC §1a).
+        codes = select(Department.code).where(Department.id.in_(visible or {-1}))
+        query = query.where(AuditEntry.department_code.in_(codes))
     if unit is not None:
         query = query.where(AuditEntry.unit_code == unit.code)
     if year:

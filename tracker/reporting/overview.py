@@ -176,7 +176,10 @@ def review_queue(user: User) -> list[ReviewItem]:
         query = select(MonthlyReport, Department.code, Department.name).join(
             Department, Department.id == MonthlyReport.department_id
         )
-        query = query.where(MonthlyReport.unit_id.is_(None))
+        query = query.where(
+            MonthlyReport.unit_id.is_(None),
+            access.among(MonthlyReport.department_id, access.visible_department_ids(user)),
+        )
     else:
         raise access.refuse(user, "review queue")
     query = query.where(MonthlyReport.status == "submitted")

@@ -295,7 +295,7 @@ def get_report(
         deadline=deadline_for(year, month),
         can_write=access.can_write_report(user, department.id, unit_id),
         can_review=access.can_review_report(user, department.id, unit_id),
-        can_unlock=access.can_unlock_report(user),
+        can_unlock=access.can_unlock_report(user, department.id),
     )
 
 

@@ -36,7 +36,7 @@ def _load_for_review(
     """The report an ``action`` of review applies to, when the user may take it and its status allows it."""
     department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
     allowed = (
-        access.can_unlock_report(user)
+        access.can_unlock_report(user, department.id)
         if action == "unlock"
         else access.can_review_report(user, department.id, unit.id if unit else None)
     )

@@ -16,7 +16,8 @@ from sqlalchemy import func, select, true
 
 from tracker.auth import access
 from tracker.auth.models import User
-from tracker.budget.models import Department, Project, SpendingEntry
+from tracker.budget import bureaus
+from tracker.budget.models import Bureau, Department, Project, SpendingEntry
 from tracker.evaluation.overview import PeriodOverview, execution_by_month, period_overview
 from tracker.extensions import db
 from tracker.reporting.models import MonthlyReport
@@ -49,16 +50,38 @@ GRADE_BANDS = (
 )
 
 
-def _visible_departments(user: User | None, department_code: str | None) -> list[Department] | None:
+def _visible_departments(
+    user: User | None, department_code: str | None, bureau: Bureau | None
+) -> list[Department] | None:
     """The departments the dashboard covers; ``None`` for every department (read without listing them)."""
-    if not access.can_see_dashboard(user):
-        raise access.not_found(user, "dashboard")
     if department_code:
         department = access.require_department(user, department_code)
         return [department]
+    if bureau is not None:
+        ids = bureaus.subtree_department_ids(bureau)
+        if ids is not None:
+            return list(db.session.scalars(select(Department).where(Department.id.in_(ids or {-1}))))
     if access.visible_department_ids(user) is None:
         return None
     return access.readable_departments(user)
+
+
+def _bureau_choice(user: User | None, bureau_code: str | None) -> dict[str, Any]:
+    """The bureau picker of a finance user (its subtree, by path) and the bureau chosen: the
+    dashboard drills down 省 → 市 → 县 → 部门. Other roles get no picker; a foreign bureau is 404."""
+    if not access.is_finance(user):
+        if bureau_code:
+            raise access.not_found(user, f"bureau {bureau_code}")
+        return {"bureau": None, "bureaus": [], "child_bureaus": []}
+    chosen = access.require_bureau(user, bureau_code) if bureau_code else None
+    readable = access.readable_bureaus(user)
+    top = min((b.path.count("/") for b in readable), default=0)
+    choices = [(b, b.path.count("/") - top) for b in readable]
+    if chosen is not None:
+        children = [b for b in readable if b.parent_id == chosen.id]
+    else:
+        children = [b for b, depth in choices if depth == 0]
+    return {"bureau": chosen, "bureaus": choices, "child_bureaus": children}
 
 
 def _default_period(ids: list[int] | None, year: int | None, month: int | None) -> tuple[int, int]:
@@ -243,8 +266,12 @@ def dashboard_data(
     year: int | None = None,
     month: int | None = None,
     department_code: str | None = None,
+    bureau_code: str | None = None,
 ) -> dict[str, Any]:
-    departments = _visible_departments(user, department_code)
+    if not access.can_see_dashboard(user):
+        raise access.not_found(user, "dashboard")
+    picker = _bureau_choice(user, bureau_code)
+    departments = _visible_departments(user, department_code, picker["bureau"])
     ids = None if departments is None else [d.id for d in departments]
     year, month = _default_period(ids, year, month)
     overview = period_overview(year, month, ids, table_limit=TABLE_LIMIT, few=PROGRESS_LINES)
@@ -260,6 +287,7 @@ def dashboard_data(
     counts = {department.id: lamps for department, lamps in overview.table}
     distribution, grades = _score_charts(overview.scores, year, month)
     return {
+        **picker,
         "year": year,
         "month": month,
         "departments": shown,

@@ -50,3 +50,4 @@ class DashboardQuery(Schema):
     year = fields.Integer(load_default=None, validate=validate.Range(2000, 2100))
     month = fields.Integer(load_default=None, validate=validate.Range(1, 12))
     department = fields.String(load_default=None, validate=validate.Length(max=32))
+    bureau = fields.String(load_default=None, validate=validate.Length(max=32))

@@ -86,7 +86,11 @@ def dashboard() -> str:
     except ValidationError:
         abort(404)
     data = dashboard_data(
-        current_user, year=query["year"], month=query["month"], department_code=query["department"]
+        current_user,
+        year=query["year"],
+        month=query["month"],
+        department_code=query["department"],
+        bureau_code=query["bureau"],
     )
     return render_template("dashboard/index.html", lamp_text=LAMP_TEXT, **data)
 

@@ -1,0 +1,147 @@
+"""A province on one installation (issue 15 §2, SPEC §1a): every finance read and action is limited to
+the user's bureau and the bureaus below it, on every door — pages, downloads, deliveries, audit,
+review queue, dashboard, API — and what lies outside is 404, as if it did not exist.
+
+The world: 四川省财政厅 → 德阳市财政局 → 中江县财政局 and 广汉市财政局, one department at each; a finance
+user at the province, the city, one county and one placed nowhere (the root).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.auth.bureau_world import DEPARTMENTS, FINANCE, READS, BureauWorld, build_bureau_world
+from tests.conftest import login_as
+from tracker.api.tokens import issue_token
+from tracker.auth import access
+from tracker.budget.bureaus import move_department
+
+CELLS = [(username, code) for username in FINANCE for code in DEPARTMENTS]
+
+
+@pytest.fixture
+def world() -> BureauWorld:
+    return build_bureau_world()
+
+
+def _name(world: BureauWorld, code: str) -> str:
+    return world.places[code].department.name
+
+
+def _expected(username: str, code: str) -> int:
+    return 200 if code in READS[username] else 404
+
+
+def _page_urls(world: BureauWorld, code: str) -> dict[str, str]:
+    place = world.places[code]
+    unit = place.unit.code
+    return {
+        "部门整体 report": f"/reports/department/{code}/2023/6",
+        "unit report": f"/reports/{unit}/2023/4",
+        "project": f"/projects/2023/{place.project.code}",
+        "monitoring": f"/monitoring?year=2023&month=6&department={code}",
+        "self-assessment": f"/self-assessment?year=2023&department={code}",
+        "dashboard": f"/dashboard?year=2023&month=6&department={code}",
+        "audit": f"/audit?department={code}",
+        "download xlsx": f"/downloads/monitoring/{code}/2023/6.xlsx",
+        "download pdf": f"/downloads/self-assessment/{code}/2023.pdf",
+        "delivery file": f"/deliveries/{place.delivery.id}.pdf",
+    }
+
+
+@pytest.mark.parametrize(("username", "code"), CELLS)
+def test_finance_reads_the_pages_of_its_subtree_and_no_other(client, world, username, code):
+    login_as(client, world.finance[username])
+    answers = {what: client.get(url).status_code for what, url in _page_urls(world, code).items()}
+    assert answers == dict.fromkeys(answers, _expected(username, code))
+
+
+@pytest.mark.parametrize("username", list(FINANCE))
+def test_lists_hold_the_subtree_only(client, world, username):
+    login_as(client, world.finance[username])
+    for url in ("/review", "/deliveries", "/audit", "/dashboard?year=2023&month=6", "/monitoring?year=2023"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = page.get_data(as_text=True)
+        # The audit log names the unit by its code; the other pages name the department.
+        shown = {code for code in DEPARTMENTS if _name(world, code) in text or f"<td>{code}001</td>" in text}
+        if url.startswith(("/review", "/deliveries", "/audit", "/monitoring")):
+            assert shown == READS[username], url
+        else:
+            assert shown <= READS[username], url
+
+
+@pytest.mark.parametrize(("username", "code"), CELLS)
+def test_finance_reviews_and_unlocks_within_its_subtree_only(client, world, username, code):
+    """批准 a submitted 部门整体 month, 解锁 an approved unit month: the department's bureau or one above."""
+    place = world.places[code]
+    login_as(client, world.finance[username])
+    approve = client.post(
+        f"/reports/department/{code}/2023/6/approve", data={"base_version": place.submitted.version}
+    )
+    unlock = client.post(
+        f"/reports/{place.unit.code}/2023/4/unlock",
+        data={"base_version": place.approved.version, "reason": "补录佐证"},
+    )
+    own = code in READS[username]
+    assert (approve.status_code, unlock.status_code) == ((302, 302) if own else (404, 404))
+    db_user = world.finance[username]
+    assert access.can_unlock_report(db_user, place.department.id) is own
+    assert access.can_run_evaluation(db_user, place.department.id) is own
+    assert access.can_send_delivery(db_user, place.department.id) is own
+
+
+@pytest.mark.parametrize(("username", "code"), CELLS)
+def test_the_api_answers_the_subtree_only(client, world, username, code):
+    token = issue_token(world.finance[username], name="tests").secret
+    headers = {"Authorization": f"Bearer {token}"}
+    place = world.places[code]
+    items = {
+        "department": f"/api/v1/departments/{code}",
+        "unit": f"/api/v1/units/{place.unit.code}",
+        "部门整体 report": f"/api/v1/department-reports/{code}/2023/6",
+        "unit report": f"/api/v1/reports/{place.unit.code}/2023/4",
+        "delivery": f"/api/v1/deliveries/{place.delivery.id}",
+    }
+    answers = {what: client.get(url, headers=headers).status_code for what, url in items.items()}
+    assert answers == dict.fromkeys(answers, _expected(username, code))
+    for url in ("/api/v1/departments", "/api/v1/units", "/api/v1/deliveries", "/api/v1/reports"):
+        listing = client.get(url, headers=headers)
+        assert listing.status_code == 200, url
+        text = listing.get_data(as_text=True)
+        assert (f'"{code}' in text) is (code in READS[username]), url
+
+
+@pytest.mark.parametrize("username", list(FINANCE))
+def test_the_dashboard_drills_down_the_bureaus_it_reads(client, world, username):
+    login_as(client, world.finance[username])
+    for code, bureau in world.bureaus.items():
+        readable = access.readable_bureaus(world.finance[username])
+        answer = client.get(f"/dashboard?year=2023&month=6&bureau={code}")
+        assert answer.status_code == (200 if bureau in readable else 404), code
+    top = client.get("/dashboard?year=2023&month=6").get_data(as_text=True)
+    assert 'id="bureau-picker"' in top
+    city = client.get("/dashboard?year=2023&month=6&bureau=510600")
+    if world.bureaus["510600"] in access.readable_bureaus(world.finance[username]):
+        text = city.get_data(as_text=True)
+        assert "中江县财政局" in text and "广汉市财政局" in text  # its counties, to drill into
+        assert 'id="bureau-current"' in text
+
+
+def test_a_department_admin_has_no_bureau_picker_and_no_bureau(client, world):
+    login_as(client, world.finance["d-zj"])
+    assert client.get("/dashboard?bureau=510623").status_code == 404
+    assert 'id="bureau-picker"' not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_moved_department_leaves_the_county_bureau_and_reaches_the_other(client, world):
+    """Moving K101 from 中江县 to 广汉市: 中江's finance loses it (404), the city keeps it."""
+    from tracker.extensions import db
+
+    place = world.places["K101"]
+    move_department(place.department, world.bureaus["510681"])
+    db.session.commit()
+    login_as(client, world.finance["fin-zj"])
+    assert client.get("/reports/department/K101/2023/6").status_code == 404
+    login_as(client, world.finance["fin-dy"])
+    assert client.get("/reports/department/K101/2023/6").status_code == 200
