@@ -96,7 +96,12 @@ class Config:
     #: Level of the ``tracker`` loggers (logins, access refusals, the access log ``tracker.request``).
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    #: The installation's default rule pack (SPEC §6a): the root bureau's, and every bureau's that
+    #: picks none. ``tracker rule-packs`` lists the packs and where each is used.
     RULE_PACK = os.environ.get("RULE_PACK", "national-2020")
+    #: Directories of a province's own pack files (*.toml), read beside the shipped ones at start-up;
+    #: ``os.pathsep``-separated in the environment.
+    RULE_PACK_DIRS = [d for d in os.environ.get("RULE_PACK_DIRS", "").split(os.pathsep) if d]
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", True)
 
     API_TITLE = "绩效目标跟踪 API"

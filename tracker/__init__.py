@@ -63,6 +63,16 @@ def per_worker_rate_limits(config: Mapping[str, Any]) -> str | None:
     )
 
 
+def _load_rule_packs(app: Flask) -> None:
+    """The rule pack files (SPEC §6a), validated: a bad one stops the start, naming file and key."""
+    from tracker.core.settings import RulePackError, init_rule_packs
+
+    try:
+        init_rule_packs(app)
+    except RulePackError as exc:
+        raise ConfigurationError(f"规则包无效，应用不启动：\n{exc}") from None
+
+
 def _check_rate_limit_storage(app: Flask) -> None:
     problem = per_worker_rate_limits(app.config)
     if problem:
@@ -100,6 +110,7 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
     app.config.update(overrides)
     if web and app.config.get("REQUIRE_SECRET_KEY"):
         _check_secret_key(app.config)
+    _load_rule_packs(app)
     os.makedirs(app.instance_path, exist_ok=True)
     # Clerks and scripts read 中文 in JSON as written, not as \uXXXX escapes.
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

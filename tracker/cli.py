@@ -27,6 +27,7 @@ COMMANDS = {
     "import-bureaus": "tracker.targets.cli:import_bureaus",
     "import-departments": "tracker.targets.cli:import_departments",
     "move-department": "tracker.targets.cli:move_department",
+    "rule-packs": "tracker.budget.cli:rule_packs_command",
     "load-demo": "tracker.targets.cli:load_demo",
     "evaluate": "tracker.evaluation.cli:evaluate",
     "report": "tracker.reports.cli:report_command",

@@ -428,13 +428,15 @@ def test_the_zero_pack_and_a_reviewer_score_it_zero(not_arisen, app, monkeypatch
     from dataclasses import replace
 
     from tests.factories import UserFactory
-    from tracker.rules import packs
+    from tracker.core.settings import rule_packs
 
-    zero_pack = replace(packs.NATIONAL_2020, not_applicable_scoring="zero")
-    monkeypatch.setitem(packs.RULE_PACKS, "national-2020", zero_pack)
+    versions = rule_packs().versions
+    national = versions["national-2020"]
+    zero_pack = replace(national[-1], not_applicable_scoring="zero")
+    monkeypatch.setitem(versions, "national-2020", (zero_pack,))
     scores = _project_scores(service.run_self_assessment(2023, "801"))
     assert scores["系统数量"][:3] == (14.06, 0.0, ["不适用"])
-    monkeypatch.setitem(packs.RULE_PACKS, "national-2020", packs.NATIONAL_2020)
+    monkeypatch.setitem(versions, "national-2020", national)
 
     assert _project_scores(service.run_self_assessment(2023, "801"))["系统数量"][0] == 0.0
     service.set_override(

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Table, insert
 from tracker import rules
 from tracker.auth import access
 from tracker.budget import money
-from tracker.core.settings import current_rule_pack
+from tracker.budget.packs import department_rule_packs
 from tracker.evaluation import engine, summaries
 from tracker.evaluation import parallel as _parallel
 from tracker.evaluation.bulk import bulk_insert, collector_paused, copy_from_text
@@ -66,7 +66,6 @@ __all__ = [
     "OverrideRejected",
     "RunSummary",
     "can_run",
-    "current_rule_pack",
     "department_metrics",
     "evaluate_all",
     "evaluate_unstored",
@@ -103,6 +102,19 @@ def _one_department(conn: Connection, year: int, department_code: str | None) ->
     if len(departments) > 1:
         raise AmbiguousDepartment(f"{year} 年有 {len(departments)} 个部门，请用 --department 指定")
     return departments[0]
+
+
+def _by_pack(
+    conn: Connection, departments: Sequence[DepartmentRow]
+) -> list[tuple[RulePack, list[DepartmentRow]]]:
+    """``departments`` grouped by the pack each is evaluated with (its bureau's, SPEC §6a), in the
+    order the packs first appear; one group when every bureau follows the same pack."""
+    pack_of = department_rule_packs(conn, [d.id for d in departments])
+    groups: dict[str, tuple[RulePack, list[DepartmentRow]]] = {}
+    for department in departments:
+        pack = pack_of[department.id]
+        groups.setdefault(pack.label, (pack, []))[1].append(department)
+    return list(groups.values())
 
 
 def _period_month(kind: str, month: int | None) -> int:
@@ -176,7 +188,11 @@ def evaluate_unstored(
         return []
     if kind == MONITORING:
         rules.time_progress(month)
-    return _evaluate(db.session.connection(), kind, year, month, departments, current_rule_pack())
+    conn = db.session.connection()
+    results: dict[int, DepartmentResult] = {}
+    for pack, group in _by_pack(conn, departments):
+        results.update((r.department.id, r) for r in _evaluate(conn, kind, year, month, group, pack))
+    return [results[d.id] for d in departments if d.id in results]
 
 
 def _metrics_only(result: DepartmentResult) -> DepartmentResult:
@@ -191,9 +207,9 @@ def _metrics_only(result: DepartmentResult) -> DepartmentResult:
 def _run_one(
     kind: str, year: int, month: int, department_code: str | None, commit: bool, store: bool = True
 ) -> dict:
-    pack = current_rule_pack()
     conn = db.session.connection()
     department = _one_department(conn, year, department_code)
+    pack = department_rule_packs(conn, [department.id])[department.id]
     try:
         (result,) = _evaluate(conn, kind, year, month, [department], pack)
         if store:
@@ -241,14 +257,14 @@ def evaluate_all(
 
     ``parallel`` (default: on PostgreSQL with more than one chunk, unless the setting
     ``EVALUATION_PARALLEL`` is false) computes each chunk in a forked child while this process
-    reads the next chunk and writes the previous one; the stored results are the same."""
-    pack = current_rule_pack()
+    reads the next chunk and writes the previous one; the stored results are the same. Each
+    department is evaluated with its bureau's rule pack (chunks never mix packs)."""
     period = _period_month(kind, month)
     if kind != SELF_ASSESSMENT:
         rules.time_progress(period)
     try:
         with collector_paused():
-            total = _evaluate_and_store(kind, year, period, pack, department_codes, chunk, parallel)
+            total = _evaluate_and_store(kind, year, period, department_codes, chunk, parallel)
         summaries.refresh(db.session.connection(), kind, year, period)
         if commit:
             db.session.commit()
@@ -263,7 +279,6 @@ def _evaluate_and_store(
     kind: str,
     year: int,
     period: int,
-    pack: RulePack,
     department_codes: Sequence[str] | None,
     chunk: int,
     parallel: bool | None,
@@ -272,7 +287,7 @@ def _evaluate_and_store(
     conn = db.session.connection()
     # Through the engine module, where tests replace it.
     departments = engine.departments_for(conn, year, department_codes)
-    parts = list(_chunks(departments, chunk))
+    parts = [(pack, part) for pack, group in _by_pack(conn, departments) for part in _chunks(group, chunk)]
     if parallel is None:
         parallel = (
             conn.dialect.name == "postgresql"
@@ -280,9 +295,9 @@ def _evaluate_and_store(
             and bool(current_app.config.get("EVALUATION_PARALLEL", True))
         )
     if parallel and _parallel.available():
-        return _evaluate_in_children(conn, kind, year, period, parts, pack)
+        return _evaluate_in_children(conn, kind, year, period, parts)
     total = RunSummary(0, 0, 0)
-    for part in parts:
+    for pack, part in parts:
         total = total + _store(
             conn, kind, year, period, _evaluate(conn, kind, year, period, part, pack), pack
         )
@@ -290,25 +305,27 @@ def _evaluate_and_store(
 
 
 def _evaluate_in_children(
-    conn: Connection, kind: str, year: int, month: int, parts: list[Sequence[DepartmentRow]], pack: RulePack
+    conn: Connection, kind: str, year: int, month: int, parts: list[tuple[RulePack, Sequence[DepartmentRow]]]
 ) -> RunSummary:
     """:func:`evaluate_all` with each chunk computed in a forked child (tracker.evaluation.parallel).
     On PostgreSQL the child also makes the ``COPY`` text, with run ids drawn here beforehand."""
     copy = conn.dialect.name == "postgresql"
     total = RunSummary(0, 0, 0)
 
-    def load(part: Sequence[DepartmentRow]) -> tuple[Inputs, list[int] | None]:
-        return _load(conn, kind, year, month, part), (new_run_ids(conn, len(part)) if copy else None)
+    def load(packed: tuple[RulePack, Sequence[DepartmentRow]]) -> tuple[RulePack, Inputs, list[int] | None]:
+        pack, part = packed
+        return pack, _load(conn, kind, year, month, part), (new_run_ids(conn, len(part)) if copy else None)
 
-    def compute(loaded: tuple[Inputs, list[int] | None]) -> Any:
-        inputs, run_ids = loaded
+    def compute(loaded: tuple[RulePack, Inputs, list[int] | None]) -> Any:
+        pack, inputs, run_ids = loaded
         results = _compute(kind, inputs, pack)
         if run_ids is None:
             return results
         return copy_texts(kind, year, month, pack, results, run_ids)
 
-    def consume(part: Sequence[DepartmentRow], computed: Any) -> None:
+    def consume(packed: tuple[RulePack, Sequence[DepartmentRow]], computed: Any) -> None:
         nonlocal total
+        pack, part = packed
         if not copy:
             total = total + _store(conn, kind, year, month, computed, pack)
             return

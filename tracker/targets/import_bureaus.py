@@ -13,8 +13,8 @@ from sqlalchemy import select
 from tracker.budget.bureaus import level_for_depth, rebuild_paths, tree_paths
 from tracker.budget.models import Bureau, Department
 from tracker.core.audit import record_many
+from tracker.core.settings import rule_packs
 from tracker.extensions import db
-from tracker.rules.packs import UnknownRulePack, get_rule_pack
 from tracker.targets.imports import ImportContext, register_importer
 from tracker.targets.schemas import _code, _one_of, _RowSchema, _text
 from tracker.targets.upsert import upsert
@@ -77,13 +77,10 @@ class BureausImporter:
         _duplicates(ctx, "code", "财政局编码")
         for row in ctx.rows:
             pack = row.values.get("rule_pack")
-            if pack:
-                try:
-                    get_rule_pack(pack)
-                except UnknownRulePack:
-                    ctx.error(
-                        row.line, "rule_pack", f"规则包 {pack} 不存在（tracker rule-packs 列出可用的规则包）"
-                    )
+            if pack and pack not in rule_packs():
+                ctx.error(
+                    row.line, "rule_pack", f"规则包 {pack} 不存在（tracker rule-packs 列出可用的规则包）"
+                )
         existing = _existing_parents()
         parents = dict(existing)
         parents.update({row.values["code"]: row.values.get("parent_code") for row in ctx.rows})

@@ -1,0 +1,95 @@
+"""Which rule pack each department is evaluated with (SPEC §1a, §6a): its bureau's, else the
+nearest bureau's above it that picks one, else the installation's default (setting ``RULE_PACK``).
+
+Read in bulk — every bureau that picks a pack, and the departments' bureau paths — so a
+province-wide run resolves 2,000 departments in two queries. Moving a department to another bureau
+(:func:`tracker.budget.bureaus.move_department`) changes the pack of the results evaluated
+afterwards; stored results keep the pack and version they record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, select
+
+from tracker.budget.models import Bureau, Department
+from tracker.core.settings import default_rule_pack_name, evaluation_day, rule_packs
+from tracker.extensions import db
+from tracker.rules.packs import RulePack
+
+__all__ = ["pack_name_on_path", "department_rule_packs", "department_rule_pack", "PackUse", "pack_uses"]
+
+
+def _chosen(conn: Connection) -> dict[str, str]:
+    """bureau code → the pack it picks, for the bureaus that pick one."""
+    rows = conn.execute(select(Bureau.code, Bureau.rule_pack).where(Bureau.rule_pack.is_not(None)))
+    return {code: pack for code, pack in rows if pack}
+
+
+def pack_name_on_path(path: str | None, chosen: dict[str, str], default: str) -> str:
+    """The pack of the bureau at materialised ``path`` (``/510000/510600/``; None: the root): the
+    nearest pick from the bureau itself up to the root, else ``default``."""
+    for code in reversed([c for c in (path or "").split("/") if c]):
+        if code in chosen:
+            return chosen[code]
+    return default
+
+
+def department_rule_packs(
+    conn: Connection, department_ids: Iterable[int], on: date | None = None
+) -> dict[int, RulePack]:
+    """department id → the pack version (in effect ``on``, default today) it is evaluated with."""
+    ids = set(department_ids)
+    if not ids:
+        return {}
+    chosen, default = _chosen(conn), default_rule_pack_name()
+    packs, day = rule_packs(), on or evaluation_day()
+    rows = conn.execute(
+        select(Department.id, Bureau.path)
+        .outerjoin(Bureau, Bureau.id == Department.bureau_id)
+        .where(Department.id.in_(ids))
+    )
+    return {row.id: packs.get(pack_name_on_path(row.path, chosen, default), day) for row in rows}
+
+
+def department_rule_pack(department_id: int, on: date | None = None) -> RulePack:
+    """The pack one department is evaluated with."""
+    found = department_rule_packs(db.session.connection(), [department_id], on)
+    return found[department_id]
+
+
+@dataclass(frozen=True)
+class PackUse:
+    """Where a pack is used: the bureaus that pick it, whether it is the installation's default,
+    and how many departments it evaluates (picked by their bureau or inherited)."""
+
+    bureaus: list[tuple[str, str]]  # (code, name)
+    default: bool
+    departments: int
+
+
+def pack_uses() -> dict[str, PackUse]:
+    """pack name → where it is used, for every pack named by a bureau or the default (a name no
+    file holds is listed too: ``tracker rule-packs`` shows it as missing)."""
+    conn = db.session.connection()
+    chosen, default = _chosen(conn), default_rule_pack_name()
+    bureaus: dict[str, list[tuple[str, str]]] = {}
+    for code, name, pack in conn.execute(
+        select(Bureau.code, Bureau.name, Bureau.rule_pack)
+        .where(Bureau.rule_pack.is_not(None))
+        .order_by(Bureau.path)
+    ):
+        bureaus.setdefault(pack or "", []).append((code, name))
+    counts: dict[str, int] = {}
+    for (path,) in conn.execute(
+        select(Bureau.path).select_from(Department).outerjoin(Bureau, Bureau.id == Department.bureau_id)
+    ):
+        name = pack_name_on_path(path, chosen, default)
+        counts[name] = counts.get(name, 0) + 1
+    names = {default, *bureaus, *counts}
+    return {
+        name: PackUse(bureaus.get(name, []), name == default, counts.get(name, 0)) for name in sorted(names)
+    }
