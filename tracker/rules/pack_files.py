@@ -41,7 +41,12 @@ TOTAL_POINTS = Decimal(100)
 QUALITATIVE_GRADES = ("达成", "部分达成", "未达成")
 
 _REQUIRED = "缺少此项"
-_MESSAGES: dict[str, Any] = {"required": _REQUIRED, "null": "不能为空", "type": "类型不对", "unknown": "未知的键"}
+_MESSAGES: dict[str, Any] = {
+    "required": _REQUIRED,
+    "null": "不能为空",
+    "type": "类型不对",
+    "unknown": "未知的键",
+}
 
 
 class RulePackError(ValueError):
