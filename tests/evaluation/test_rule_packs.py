@@ -172,3 +172,60 @@ def test_a_provinces_own_pack_file_is_read_beside_the_shipped_ones(tmp_path):
 
         assert rule_packs().names() == ["henan-2024", "national-2020", ZHONGJIANG]
         assert current_rule_pack().name == "henan-2024"
+
+
+@pytest.fixture
+def strict_pack(monkeypatch):
+    """A pack with stricter lamps (green from 0.95, yellow from 0.9), known to the app as a file would be."""
+    from dataclasses import replace
+
+    from tracker.core.settings import rule_packs
+    from tracker.rules.packs import Thresholds
+
+    national = rule_packs().get("national-2020")
+    strict = replace(national, name="strict-test", thresholds=Thresholds(green=D("0.95"), yellow=D("0.9")))
+    monkeypatch.setitem(rule_packs().versions, "strict-test", (strict,))
+    return strict
+
+
+def _ninety_percent(code, bureau):
+    """A department whose one indicator reached 90 of ≥100 个 by December: green at 0.8, yellow at 0.95."""
+    department = DepartmentFactory(code=code, bureau=bureau)
+    unit = UnitFactory(department=department, code=f"{code}101")
+    project = ProjectFactory(unit=unit, department=department)
+    count = indicator(project, target="≥100个", name="培训人数")
+    report(department, unit, 2023, 12, {count: "90"})
+
+
+def test_the_monitoring_and_the_report_form_light_lamps_by_the_departments_pack(tree, strict_pack):
+    from tests.factories import UserFactory
+    from tracker.reporting.reading import get_report
+
+    tree["guanghan"].rule_pack = "strict-test"
+    db.session.flush()
+    _ninety_percent("K101", tree["city"])
+    _ninety_percent("K201", tree["guanghan"])
+    finance = UserFactory(role="finance")
+    for code, status in (("K101", "green"), ("K201", "yellow")):
+        document = service.run_monitoring(2023, 12, code, commit=False)
+        assert document["projects"][0]["indicators"][0]["status"] == status
+        (row,) = get_report(finance, f"{code}101", 2023, 12).rows
+        assert row.lamp.status == status
+    assert service.stored_monitoring(2023, 12, "K201")["rule_pack"]["name"] == "strict-test"
+
+
+@pytest.mark.parametrize("listed", [500, 1], ids=["by-id", "all-read"])
+def test_many_departments_resolve_in_one_read_each_to_its_bureaus_pack(tree, monkeypatch, listed):
+    from tracker.budget import packs
+
+    monkeypatch.setattr(packs, "_LISTED", listed)
+    made = {
+        code: DepartmentFactory(code=code, bureau=tree[b])
+        for code, b in (("K1", "zhongjiang"), ("K2", "guanghan"))
+    }
+    DepartmentFactory(code="OTHER", bureau=tree["zhongjiang"])
+    found = packs.department_rule_packs(db.session.connection(), [d.id for d in made.values()])
+    assert {d: p.label for d, p in found.items()} == {
+        made["K1"].id: f"{ZHONGJIANG}@2022.1",
+        made["K2"].id: "national-2020@2020.1",
+    }

@@ -20,8 +20,8 @@ from tracker.auth.access import (
 )
 from tracker.auth.models import User
 from tracker.budget.models import Department, Project, Unit
+from tracker.budget.packs import department_rule_packs
 from tracker.core.audit import record_many
-from tracker.core.settings import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport, report_scope_key
 from tracker.rules.actuals import parse_actual
@@ -54,8 +54,10 @@ class ActualsImporter:
             ctx.error(0, "", "只有填报员和部门管理员可以导入实际完成值")
             return
         indicators = self._indicators(ctx)
-        # The finance bureau's configured pack, as the form and the evaluation use (SPEC §6a).
-        band_of = current_rule_pack().band
+        # Each department's pack (its bureau's), as the form and the evaluation use (SPEC §6a).
+        pack_of = department_rule_packs(
+            db.session.connection(), {f["department_id"] for f in indicators.values()}
+        )
         resolved: dict[int, dict[str, Any]] = {}
         first: dict[tuple, int] = {}
         for row in ctx.rows:
@@ -71,6 +73,7 @@ class ActualsImporter:
                 ctx.error(row.line, "name", f"与第 {first[key]} 行是同一指标同一月份")
                 continue
             first[key] = row.line
+            band_of = pack_of[found["department_id"]].band
             parsed = self._values(ctx, row.line, values, target_of(found), band_of)
             if parsed is not None:
                 resolved[row.line] = {**found, **parsed}

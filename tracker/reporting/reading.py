@@ -21,9 +21,9 @@ from tracker.auth import access
 from tracker.auth.models import User
 from tracker.budget import money
 from tracker.budget.models import Department, Project, Unit
+from tracker.budget.packs import department_rule_pack
 from tracker.core.errors import NotFound
 from tracker.core.queries import where_given
-from tracker.core.settings import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadline_for, is_overdue, today
 from tracker.reporting.models import IndicatorActual, MonthlyReport, report_scope_key
@@ -65,6 +65,8 @@ class ReportRow:
     previous: IndicatorActual | None
     lamp: IndicatorLamp
     computed_value: Decimal | None = None
+    #: The department's rule pack (its bureau's, SPEC §6a): thresholds, bands, plausibility.
+    pack: RulePack | None = None
 
     @property
     def qualitative(self) -> bool:
@@ -77,7 +79,8 @@ class ReportRow:
     @property
     def warnings(self) -> list[str]:
         """What looks odd about the stored value (issue 11 §4): shown beside it, confirmed on submit."""
-        return value_warnings(self.indicator, self.values, self.previous, current_rule_pack())
+        pack = self.pack or department_rule_pack(self.indicator.department_id)
+        return value_warnings(self.indicator, self.values, self.previous, pack)
 
 
 @dataclass
@@ -271,7 +274,7 @@ def get_report(
     current = {a.indicator_id: a for a in report.actuals} if report else {}
     before = {a.indicator_id: a for a in previous.actuals} if previous else {}
     computed = _computed_values(department, unit, year, month, indicators)
-    pack = current_rule_pack()
+    pack = department_rule_pack(department.id)
     rows = []
     for indicator in indicators:
         value = computed.get(indicator.computed_metric) if indicator.computed_metric else None
@@ -282,6 +285,7 @@ def get_report(
                 before.get(indicator.id),
                 lamp_for(indicator, current.get(indicator.id), month, pack, value),
                 value,
+                pack,
             )
         )
     unit_id = unit.id if unit else None
@@ -316,10 +320,10 @@ def preview_lamp(
     indicator = next((i for i in report_indicators(department, unit, year) if i.id == indicator_id), None)
     if indicator is None:
         raise NotFound(f"indicator {indicator_id}")
-    values, errors = parse_values(indicator, raw, current_rule_pack())
+    pack = department_rule_pack(department.id)
+    values, errors = parse_values(indicator, raw, pack)
     if errors:
         return None, errors, []
-    pack = current_rule_pack()
     previous = None
     if month > 1 and (before := find_report(department, unit, year, month - 1)) is not None:
         previous = next((a for a in before.actuals if a.indicator_id == indicator_id), None)
@@ -328,7 +332,7 @@ def preview_lamp(
 
 def typed_lamps(data: ReportData, typed: Mapping[int, Mapping[str, Any]]) -> dict[int, IndicatorLamp]:
     """Lamps from values typed but not saved (a form shown again after an error)."""
-    pack = current_rule_pack()
+    pack = department_rule_pack(data.department.id)
     lamps = {}
     for row in data.rows:
         raw = typed.get(row.indicator.id)

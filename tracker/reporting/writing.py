@@ -21,9 +21,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.auth import access
 from tracker.auth.models import User
 from tracker.budget.models import Department, Unit
+from tracker.budget.packs import department_rule_pack
 from tracker.core import audit
 from tracker.core.errors import Conflict, InvalidState, ValidationFailed
-from tracker.core.settings import current_rule_pack
 from tracker.extensions import db
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
 from tracker.reporting.reading import (
@@ -127,7 +127,7 @@ def _apply_values(
             else gettext("报告已提交，等待审核，不能修改。")
         )
     indicators = {i.id: i for i in report_indicators(department, unit, year)}
-    pack = current_rule_pack()
+    pack = department_rule_pack(department.id)
     errors: dict[str, list[str]] = {}
     parsed: dict[int, tuple[Indicator, RowValues, Mapping[str, Any]]] = {}
     for key, raw in values.items():
