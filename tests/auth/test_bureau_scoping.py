@@ -145,3 +145,44 @@ def test_a_moved_department_leaves_the_county_bureau_and_reaches_the_other(clien
     assert client.get("/reports/department/K101/2023/6").status_code == 404
     login_as(client, world.finance["fin-dy"])
     assert client.get("/reports/department/K101/2023/6").status_code == 200
+
+
+def test_deadlines_are_set_per_bureau_and_inherited_below(world):
+    """中江县 sets July's date for its own departments; 德阳市's date reaches 广汉市 (which set none)
+    but not 中江县's own; the province's root rows reach the rest (issue 15 §3)."""
+    from datetime import date
+
+    from tracker.reporting import deadlines
+
+    deadlines.set_deadline(world.finance["fin-sc"], 2023, 7, date(2023, 8, 20))
+    deadlines.set_deadline(world.finance["fin-dy"], 2023, 7, date(2023, 8, 12))
+    deadlines.set_deadline(world.finance["fin-zj"], 2023, 7, date(2023, 8, 9))
+    due = {code: deadlines.deadline_for(2023, 7, world.places[code].department) for code in DEPARTMENTS}
+    assert due == {
+        "P01": date(2023, 8, 20),
+        "C01": date(2023, 8, 12),
+        "K101": date(2023, 8, 9),
+        "K201": date(2023, 8, 12),
+    }
+    # June is set by nobody: the rule pack's day 5 of the next month, everywhere.
+    assert {deadlines.deadline_for(2023, 6, world.places[c].department) for c in DEPARTMENTS} == {
+        date(2023, 7, 5)
+    }
+    july = deadlines.deadline_sources(2023, world.bureaus["510681"])[6]
+    assert (july.due, july.set_by, july.here) == (date(2023, 8, 12), "德阳市财政局", False)
+    assert deadlines.deadline_sources(2023, world.bureaus["510623"])[6].here
+
+
+def test_the_deadlines_page_shows_the_bureaus_own_and_inherited_dates(client, world):
+    from datetime import date
+
+    from tracker.reporting import deadlines
+
+    deadlines.set_deadline(world.finance["fin-dy"], 2023, 7, date(2023, 8, 12))
+    login_as(client, world.finance["fin-zj"])
+    page = client.get("/deadlines?year=2023").get_data(as_text=True)
+    assert "沿用德阳市财政局" in page and "中江县财政局" in page
+    answer = client.post("/deadlines", data={"year": "2023", "month": "8", "due_date": "2023-09-08"})
+    assert answer.status_code == 302
+    assert deadlines.deadline_for(2023, 8, world.places["K101"].department) == date(2023, 9, 8)
+    assert deadlines.deadline_for(2023, 8, world.places["K201"].department) == date(2023, 9, 5)

@@ -101,3 +101,35 @@ def test_the_city_and_the_province_read_both_departments(production_app, usernam
     assert "修武县财政局" in text
     for code in ("122", "821"):
         assert client.get(f"/reports/department/{code}/2023/6").status_code == 200, code
+
+
+def test_the_county_bureau_sets_its_own_deadline_from_the_page(production_app):
+    """/deadlines's form as rendered (token and all), as 修武县财政局: its department's month moves,
+    焦作市's own does not."""
+    from sqlalchemy import select
+
+    from tracker.budget.models import Department
+    from tracker.extensions import db
+    from tracker.reporting.deadlines import deadline_for
+
+    def september() -> dict[str, str]:
+        with production_app.app_context():
+            due = {
+                d.code: deadline_for(2023, 9, d).isoformat()
+                for d in db.session.scalars(select(Department).where(Department.code.in_(["122", "821"])))
+            }
+            db.session.remove()
+        return due
+
+    before = september()
+    client = _logged_in(production_app, "finance-xiuwu")
+    path = "/deadlines?year=2023"
+    page = client.get(path).get_data(as_text=True)
+    form = next(
+        f for f in parse_page(ORIGIN + path, page)[1] if f.method == "post" and "/deadlines" in f.action
+    )
+    data = dict(form.fields) | {"month": "9", "due_date": "2023-10-13"}
+    answer = client.post("/deadlines", data=data, headers={"Referer": ORIGIN + path})
+    assert answer.status_code == 302
+    assert "本局设置" in client.get(path).get_data(as_text=True)
+    assert september() == {"821": "2023-10-13", "122": before["122"]}

@@ -20,7 +20,14 @@ from tracker.core.settings import default_rule_pack_name, evaluation_day, rule_p
 from tracker.extensions import db
 from tracker.rules.packs import RulePack
 
-__all__ = ["pack_name_on_path", "department_rule_packs", "department_rule_pack", "PackUse", "pack_uses"]
+__all__ = [
+    "pack_name_on_path",
+    "department_rule_packs",
+    "department_rule_pack",
+    "bureau_rule_pack",
+    "PackUse",
+    "pack_uses",
+]
 
 #: Up to this many departments are read by id; more, by reading every department.
 _LISTED = 500
@@ -62,6 +69,14 @@ def department_rule_pack(department_id: int, on: date | None = None) -> RulePack
     """The pack one department is evaluated with."""
     found = department_rule_packs(db.session.connection(), [department_id], on)
     return found[department_id]
+
+
+def bureau_rule_pack(bureau: Bureau | None, on: date | None = None) -> RulePack:
+    """The pack of ``bureau`` (None: the root): its own pick, else the nearest above it, else the
+    installation's default — what its departments are held to (due days, thresholds)."""
+    chosen = _chosen(db.session.connection())
+    name = pack_name_on_path(bureau.path if bureau is not None else None, chosen, default_rule_pack_name())
+    return rule_packs().get(name, on or evaluation_day())
 
 
 @dataclass(frozen=True)

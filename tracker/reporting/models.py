@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import Model
@@ -129,12 +129,23 @@ class Evidence(Model):
 
 
 class ReportingDeadline(Model):
-    """填报截止日期 of one month set by finance; without a row the rule pack's day of the next month
-    applies (default day 5, SPEC §5)."""
+    """填报截止日期 of one month set by a finance bureau for the departments of its subtree (SPEC §1a);
+    without a row of the bureau or of one above it the rule pack's day of the next month applies
+    (default day 5, SPEC §5). ``bureau_id`` None is the root's."""
 
     __tablename__ = "reporting_deadline"
-    __table_args__ = (UniqueConstraint("year", "month"),)
+    __table_args__ = (
+        # NULL (the root) counts as one bureau: a unique index over coalesce(bureau_id, 0).
+        Index(
+            "uq_reporting_deadline_bureau_year_month",
+            func.coalesce(text("bureau_id"), 0),
+            "year",
+            "month",
+            unique=True,
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
+    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureau.id"))
     year: Mapped[int]
     month: Mapped[int]
     due_date: Mapped[date] = mapped_column(Date)

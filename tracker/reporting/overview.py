@@ -131,7 +131,7 @@ def unit_months(user: User, unit_code: str, year: int) -> list[MonthCell]:
     """A unit's twelve months and their status (the reporter's home page)."""
     unit = access.require_unit(user, unit_code)
     key = report_scope_key(unit.code)
-    return _cells(key, year, deadlines_for_year(year), _reports(year, [key]), today())
+    return _cells(key, year, deadlines_for_year(year, unit.department.bureau), _reports(year, [key]), today())
 
 
 def unit_projects(user: User, unit_code: str, year: int) -> list[Project]:
@@ -152,7 +152,7 @@ def completeness(user: User, department_code: str, year: int) -> list[Completene
     if access.can_read_department_whole(user, department.id):
         rows.append(CompletenessRow(department, None))
     keys = [report_scope_key(r.unit.code if r.unit else None, department.code) for r in rows]
-    reports, deadlines, on = _reports(year, keys), deadlines_for_year(year), today()
+    reports, deadlines, on = _reports(year, keys), deadlines_for_year(year, department.bureau), today()
     for row, key in zip(rows, keys, strict=True):
         row.cells = _cells(key, year, deadlines, reports, on)
     return rows

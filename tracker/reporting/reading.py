@@ -296,7 +296,7 @@ def get_report(
         month=month,
         report=report,
         rows=rows,
-        deadline=deadline_for(year, month),
+        deadline=deadline_for(year, month, department),
         can_write=access.can_write_report(user, department.id, unit_id),
         can_review=access.can_review_report(user, department.id, unit_id),
         can_unlock=access.can_unlock_report(user, department.id),

@@ -94,12 +94,16 @@ def overdue_reminders(on: date) -> list[Reminder]:
     部门整体 indicators. Set-based: one read each of scopes, reports and users.
     """
     year, months = reporting_year(on)
-    deadlines = deadlines_for_year(year)
-    due_months = [m for m in months if on > deadlines[m]]
-    if not due_months:
-        return []
     scopes = _scopes_held_to_reporting(year)
     if not scopes:
+        return []
+    # Each bureau's due dates (SPEC §1a), read once per bureau its departments are in.
+    by_bureau = {
+        department.bureau_id: deadlines_for_year(year, department.bureau)
+        for department in {r.department.id: r.department for r in scopes}.values()
+    }
+    due_months = sorted({m for deadlines in by_bureau.values() for m in months if on > deadlines[m]})
+    if not due_months:
         return []
     status = {
         (scope_key, month): value
@@ -113,6 +117,7 @@ def overdue_reminders(on: date) -> list[Reminder]:
     }
     reminders = []
     for reminder in scopes:
+        deadlines = by_bureau[reminder.department.bureau_id]
         reminder.months = [
             OverdueMonth(year, m, deadlines[m], status.get((reminder.scope_key, m)))
             for m in due_months
@@ -128,7 +133,7 @@ def _scopes_held_to_reporting(year: int) -> list[Reminder]:
     """Empty reminders, units first then departments, each in code order."""
     units = db.session.scalars(
         select(Unit)
-        .options(joinedload(Unit.department))
+        .options(joinedload(Unit.department).joinedload(Department.bureau))
         .where(
             Unit.id.in_(
                 select(Project.unit_id)
@@ -140,6 +145,7 @@ def _scopes_held_to_reporting(year: int) -> list[Reminder]:
     ).all()
     departments = db.session.scalars(
         select(Department)
+        .options(joinedload(Department.bureau))
         .where(
             Department.id.in_(
                 select(Indicator.department_id).where(Indicator.year == year, Indicator.project_id.is_(None))

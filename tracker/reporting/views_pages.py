@@ -134,6 +134,7 @@ def deadline_page() -> ResponseReturnValue:
         "reporting/deadlines.html",
         year=year,
         years=years,
-        deadlines=deadlines.deadlines_for_year(year),
+        deadlines=deadlines.deadline_sources(year, user.bureau),
+        bureau=user.bureau,
         errors=errors,
     ), (422 if errors else 200)
