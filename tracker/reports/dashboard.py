@@ -80,7 +80,8 @@ def _bureau_choice(user: User | None, bureau_code: str | None) -> dict[str, Any]
     if chosen is not None:
         children = [b for b in readable if b.parent_id == chosen.id]
     else:
-        children = [b for b, depth in choices if depth == 0]
+        # Nothing picked: the user's own bureau is shown whole, its children offered to drill into.
+        children = [b for b, depth in choices if depth == 1]
     return {"bureau": chosen, "bureaus": choices, "child_bureaus": children}
 
 
