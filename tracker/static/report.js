@@ -22,8 +22,10 @@
       var input = field(id, name);
       if (!input) { return; }
       input.classList.add("invalid");
+      input.setAttribute("aria-invalid", "true");
       var span = document.createElement("span");
       span.className = "field-error live";
+      span.setAttribute("role", "alert");  // said as it appears, not only seen
       span.textContent = errors[name].join("；");
       input.insertAdjacentElement("afterend", span);
     });
@@ -31,6 +33,7 @@
       var input = field(id, name);
       if (input && !(errors && errors[name])) {
         input.classList.remove("invalid");
+        input.removeAttribute("aria-invalid");
         // The server's message about the value before this one no longer applies.
         row.querySelectorAll('[data-error-for="i' + id + "." + name + '"]').forEach(function (el) { el.remove(); });
       }
@@ -254,6 +257,7 @@
         if (shown) { return; }  // the live lamp said it already
         var span = document.createElement("span");
         span.className = "field-error draft";
+        span.setAttribute("role", "alert");
         span.setAttribute("data-draft-error", input.name);
         span.textContent = message;
         input.insertAdjacentElement("afterend", span);
