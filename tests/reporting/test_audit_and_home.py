@@ -54,8 +54,23 @@ def test_the_audit_page_filters_by_unit_and_month(client, world):
     writing.save_report(world.reporter, world.unit.code, 2023, 5, {world.count.id: {"actual": "22"}}, 0)
     login_as(client, world.department_user)
     page = client.get(f"/audit?unit={world.unit.code}&year=2023&month=7").get_data(as_text=True)
-    assert "办件数量·actual" in page and ">11<" in page
+    assert "办件数量·实际完成值" in page and ">11<" in page
     assert ">22<" not in page and world.sibling.code not in page.split('id="audit"')[1]
+
+
+def test_the_audit_page_names_actions_fields_and_statuses_in_the_readers_language(client, world):
+    """Issue 11 §5: no stored code (``update``, ``monthly_report``, ``draft``) reaches the page."""
+    writing.save_report(world.reporter, world.unit.code, 2023, 7, {world.count.id: {"actual": "11"}}, 0)
+    login_as(client, world.department_user)
+    rows = client.get("/audit?year=2023&month=7").get_data(as_text=True).split("<tbody>")[1]
+    assert "<td>修改</td><td>实际完成值</td>" in rows and "<td>新建</td><td>月报</td>" in rows
+    assert "<td>状态</td><td></td><td>草稿</td>" in rows
+    for code in ("update", "create", "indicator_actual", "monthly_report", ">draft<", "·actual"):
+        assert code not in rows
+    client.get("/lang/en")
+    rows = client.get("/audit?year=2023&month=7").get_data(as_text=True).split("<tbody>")[1]
+    assert "<td>Change</td><td>Actual</td>" in rows and "<td>Create</td><td>Monthly report</td>" in rows
+    assert "<td>Status</td><td></td><td>Draft</td>" in rows and "办件数量·Actual" in rows
 
 
 def test_a_department_sees_only_its_own_audit_entries(client, world):

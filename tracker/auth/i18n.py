@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext, refresh
 from flask_babel import lazy_gettext as _l
 
+from tracker.auth.rule_texts import translate_rule_text
 from tracker.extensions import babel
 from tracker.rules import round_half_up
 
@@ -87,9 +88,23 @@ def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
+def term(word: Any) -> Any:
+    """A word kept as Chinese where it is made (a lamp, a grade, a report's kind) in the page's
+    language; a word the catalog lacks (a name) stays as it is, and a number is left alone."""
+    if word is None:
+        return ""
+    return gettext(word) if isinstance(word, str) and word else word
+
+
+def rule_text(text: str | None) -> str:
+    """A sentence of the rules (a lamp's explanation, a warning) in the page's language."""
+    return translate_rule_text(text, current_lang())
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel caches the locale on the app context, which can outlive a request (tests, scripts).
     app.before_request(refresh)
     app.jinja_env.filters.update(num=fmt_number, money=fmt_money, pct=fmt_percent, date=fmt_date)
+    app.jinja_env.filters.update(rule_text=rule_text, term=term)
     app.jinja_env.globals.update(current_lang=current_lang, role_label=role_label)

@@ -21,6 +21,7 @@ from tracker.evaluation.results import (
     project_row,
 )
 from tracker.evaluation.tallies import monitoring_tallies
+from tracker.rules import wording
 from tracker.rules.grammar import Comparator
 from tracker.rules.modes import METRIC_MODES, Mode
 from tracker.rules.packs import RulePack, Thresholds
@@ -95,7 +96,8 @@ def _monitor_metric(
         rules.NOT_APPLICABLE,
         None,
         None,
-        f"{metric}{'仅在12月计算' if metric == '结转结余率' else '缺少预算数，无法计算'}",
+        (wording.ONLY_IN_DECEMBER if metric == "结转结余率" else wording.NO_BUDGET_FOR_METRIC)
+        % {"metric": metric},
     )
     inputs = explain_inputs(ind.target, {"month": month}, value, None, metric)
     return result, {"inputs": inputs, "formula": result.explain, "rule": rule}

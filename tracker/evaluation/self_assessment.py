@@ -23,6 +23,7 @@ from tracker.evaluation.results import (
     project_row,
 )
 from tracker.evaluation.tallies import self_assessment_tallies
+from tracker.rules import wording
 from tracker.rules.grammar import Comparator
 from tracker.rules.modes import METRIC_MODES
 from tracker.rules.packs import RulePack
@@ -41,7 +42,7 @@ def _override_flags(flags: tuple[str, ...], override: OverrideRow | None) -> tup
             result.append(rules.OVERACHIEVED)
         if not override.overachieved and rules.OVERACHIEVED in result:
             result.remove(rules.OVERACHIEVED)
-        note = f"；审核意见：{'指标值设定偏低' if override.overachieved else '指标值设定合理'}"
+        note = wording.REVIEW_LOW if override.overachieved else wording.REVIEW_FAIR
         if override.note:
             note += f"（{override.note}）"
     return result, note
@@ -182,11 +183,13 @@ def evaluate_self_assessment(inputs: Inputs, pack: RulePack) -> Iterator[Departm
                     budget_status=None, execution_score=execution_points, total=total, grade=grade,
                     explain={
                         "inputs": {"budget": num(budget), "spent": num(spent)},
-                        "formula": (
-                            f"预算执行率得分 = min({rules.fmt_number(lamp.execution)}, 1) × "
-                            f"{pack.execution_points} = {rules.fmt_number(execution_points)}；"
-                            f"总分 = 执行率得分 + 各指标得分 = {rules.fmt_number(total)} → {grade}"
-                        ),
+                        "formula": wording.EXECUTION_SCORE % {
+                            "execution": rules.fmt_number(lamp.execution),
+                            "points": pack.execution_points,
+                            "score": rules.fmt_number(execution_points),
+                            "total": rules.fmt_number(total),
+                            "grade": grade,
+                        },
                         "rule": pack.label,
                     },
                 )

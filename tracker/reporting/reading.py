@@ -24,6 +24,7 @@ from tracker.budget.models import Department, Project, Unit
 from tracker.budget.packs import department_rule_pack
 from tracker.core.errors import NotFound
 from tracker.core.queries import where_given
+from tracker.core.text import N_
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadline_for, is_overdue, today
 from tracker.reporting.models import IndicatorActual, MonthlyReport, report_scope_key
@@ -230,11 +231,11 @@ def lamp_for(
             "n/a" if indicator.computed_metric == "结转结余率" and month < 12 else "missing",
             None,
             None,
-            "由财务数据计算",
+            N_("由财务数据计算"),
         )
     qualitative = indicator.comparator == "QUALITATIVE"
     if not qualitative and indicator.target_low is None:
-        return IndicatorLamp("n/a", None, None, "指标值无数字")
+        return IndicatorLamp("n/a", None, None, N_("指标值无数字"))
     return monitor_indicator(
         mode=Mode(indicator.effective_mode),
         comparator=indicator.comparator,

@@ -13,8 +13,8 @@ from marshmallow import ValidationError
 
 from tracker.auth import access
 from tracker.core.errors import NotFound, ValidationFailed
+from tracker.reporting import audit_labels, deadlines, overview
 from tracker.reporting import audit_log as audit_log_service
-from tracker.reporting import deadlines, overview
 from tracker.reporting.audit_log import AuditPage
 from tracker.reporting.schemas import AuditQuery
 from tracker.reporting.views_common import bp
@@ -98,7 +98,7 @@ def _audit_answer(
 ) -> ResponseReturnValue:
     filters = {key: value for key, value in typed.items() if value}
     return render_template(
-        "reporting/audit.html", page=page, typed=typed, filters=filters, error=error
+        "reporting/audit.html", page=page, typed=typed, filters=filters, error=error, labels=audit_labels
     ), status
 
 

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker.auth.i18n import rule_text
 from tracker.core.errors import Conflict, InvalidState, ValidationFailed
 from tracker.reporting import evidence, reading, review, views_autosave, writing
 from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
@@ -176,10 +177,10 @@ def lamp(
         {
             "status": result.status,
             "label": _(LAMP_LABELS.get(result.status, result.status)),
-            "explain": result.explain,
+            "explain": rule_text(result.explain),
             "needs_cause": result.status in ("yellow", "red"),
             "errors": {},
-            "warnings": warnings,
+            "warnings": [rule_text(warning) for warning in warnings],
         }
     )
 

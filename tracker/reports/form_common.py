@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tracker import rules
 from tracker.budget.models import Department, Project
+from tracker.core.text import N_
 from tracker.extensions import db
 
 __all__ = [
@@ -38,7 +39,11 @@ __all__ = [
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 LAMP_TEXT = rules.LAMP_NAMES
-KIND_TITLES = {"self-assessment": "绩效自评", "monitoring": "绩效监控", "execution": "预算执行进度"}
+KIND_TITLES = {
+    "self-assessment": N_("绩效自评"),
+    "monitoring": N_("绩效监控"),
+    "execution": N_("预算执行进度"),
+}
 
 
 def to_decimal(value: Any) -> Decimal | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from tracker.rules import wording
 from tracker.rules.grammar import Comparator
 from tracker.rules.modes import Mode
 from tracker.rules.numbers import (
@@ -43,7 +44,7 @@ def time_progress(month: int) -> Decimal:
 
 @lru_cache(maxsize=16)
 def _threshold_note(thresholds: Thresholds) -> str:
-    return f"（阈值 {_fmt(thresholds.green)}/{_fmt(thresholds.yellow)}）"
+    return wording.THRESHOLDS % {"green": _fmt(thresholds.green), "yellow": _fmt(thresholds.yellow)}
 
 
 def lamp(ratio: Decimal, thresholds: Thresholds) -> str:
@@ -135,7 +136,7 @@ def _quantitative_status(
             lamp(ratio, thresholds),
             ratio,
             expected,
-            (f"执行率 {_fmt(value)}% ÷ 时间进度 {_fmt(expected)}% = {_fmt(ratio)}"),
+            wording.BUDGET_RATE % {"rate": _fmt(value), "progress": _fmt(expected), "ratio": _fmt(ratio)},
         )
     if mode is Mode.CUMULATIVE and comparator in (Comparator.GE, Comparator.GT):
         expected = low * progress
@@ -144,10 +145,14 @@ def _quantitative_status(
             lamp(ratio, thresholds),
             ratio,
             expected,
-            (
-                f"累计型：预期 = 目标 {_fmt(low)} × 时间进度 {_fmt(progress)} = {_fmt(expected)}；"
-                f"完成比 = {_fmt(value)} ÷ {_fmt(expected)} = {_fmt(ratio)}"
-            ),
+            wording.CUMULATIVE
+            % {
+                "target": _fmt(low),
+                "progress": _fmt(progress),
+                "expected": _fmt(expected),
+                "actual": _fmt(value),
+                "ratio": _fmt(ratio),
+            },
         )
     if mode is Mode.CUMULATIVE:
         scaled_high = high * progress if high is not None else None
@@ -157,7 +162,7 @@ def _quantitative_status(
             lamp(ratio, thresholds),
             ratio,
             expected,
-            (f"累计型：预期 = 目标 × 时间进度 = {_fmt(expected)}；完成比 = {_fmt(ratio)}"),
+            wording.CUMULATIVE_SCALED % {"expected": _fmt(expected), "ratio": _fmt(ratio)},
         )
     ratio = completion_ratio(comparator, low, high, value)
     if mode is Mode.CAP and comparator in (Comparator.LE, Comparator.LT):
@@ -167,17 +172,19 @@ def _quantitative_status(
             status,
             ratio,
             low,
-            (f"上限型：实际 {_fmt(value)} {'超过' if exceeded else '未超过'}上限 {_fmt(low)}"),
+            (wording.CAP_EXCEEDED if exceeded else wording.CAP_KEPT)
+            % {"actual": _fmt(value), "cap": _fmt(low)},
         )
     return (
         lamp(ratio, thresholds),
         ratio,
         low,
-        (
-            f"水平型：实际 {_fmt(value)} 对比目标 {_fmt(low)}"
-            + (f"~{_fmt(high)}" if high is not None else "")
-            + f"，完成比 = {_fmt(ratio)}"
-        ),
+        wording.LEVEL
+        % {
+            "actual": _fmt(value),
+            "target": _fmt(low) + (f"~{_fmt(high)}" if high is not None else ""),
+            "ratio": _fmt(ratio),
+        },
     )
 
 
@@ -187,7 +194,7 @@ def _apply_likelihood(status: str, likelihood: str | None, notes: list[str]) -> 
         return status
     adjusted = worse(status, cap)
     if adjusted != status:
-        notes.append(f"完成目标可能性“{likelihood}”→ {LAMP_NAMES[adjusted]}")
+        notes.append(wording.LIKELIHOOD % {"likelihood": likelihood, "lamp": LAMP_NAMES[adjusted]})
     return adjusted
 
 
@@ -213,7 +220,7 @@ def monitor_indicator(
     """
     mode, comparator = _mode(mode), _comparator(comparator)
     if grade == NOT_APPLICABLE_GRADE:
-        return IndicatorLamp(NOT_APPLICABLE, None, None, "不适用：该事项本期未发生（原因见偏差原因）")
+        return IndicatorLamp(NOT_APPLICABLE, None, None, wording.NOT_OCCURRED)
     progress = time_progress(month)
     notes: list[str] = []
 
@@ -221,26 +228,31 @@ def monitor_indicator(
         source = grade or forecast_grade
         if source in GRADE_LAMPS:
             status = GRADE_LAMPS[source]
-            notes.append(f"定性：{'报告等级' if grade else '预计等级'}“{source}”→ {LAMP_NAMES[status]}")
+            template = wording.QUALITATIVE_REPORTED if grade else wording.QUALITATIVE_FORECAST
+            notes.append(template % {"grade": source, "lamp": LAMP_NAMES[status]})
             if grade and forecast_grade in GRADE_LAMPS:
                 adjusted = worse(status, GRADE_LAMPS[forecast_grade])
                 if adjusted != status:
-                    notes.append(f"预计等级“{forecast_grade}”→ {LAMP_NAMES[adjusted]}")
+                    notes.append(
+                        wording.FORECAST_GRADE % {"grade": forecast_grade, "lamp": LAMP_NAMES[adjusted]}
+                    )
                 status = adjusted
         elif likelihood in LIKELIHOOD_CAPS:
             status = LIKELIHOOD_CAPS[likelihood]
-            notes.append(f"定性：按完成目标可能性“{likelihood}”→ {LAMP_NAMES[status]}")
-            return IndicatorLamp(status, None, None, "；".join(notes))
+            notes.append(
+                wording.QUALITATIVE_LIKELIHOOD % {"likelihood": likelihood, "lamp": LAMP_NAMES[status]}
+            )
+            return IndicatorLamp(status, None, None, wording.SEPARATOR.join(notes))
         else:
-            return IndicatorLamp(MISSING, None, None, "未填报")
+            return IndicatorLamp(MISSING, None, None, LAMP_NAMES[MISSING])
         status = _apply_likelihood(status, likelihood, notes)
-        return IndicatorLamp(status, None, None, "；".join(notes))
+        return IndicatorLamp(status, None, None, wording.SEPARATOR.join(notes))
 
     if low is None:
         raise ValueError("a quantitative target needs a number")
     if actual is None:
         expected = _quantitative_expected(mode, low, progress)
-        return IndicatorLamp(MISSING, None, expected, "未填报")
+        return IndicatorLamp(MISSING, None, expected, LAMP_NAMES[MISSING])
     status, ratio, expected, formula = _quantitative_status(
         mode, comparator, low, high, actual, progress, thresholds
     )
@@ -248,10 +260,10 @@ def monitor_indicator(
     if forecast is not None:
         year_end, _, _, _ = _quantitative_status(mode, comparator, low, high, forecast, ONE, thresholds)
         adjusted = worse(status, year_end)
-        notes.append(f"全年预计 {_fmt(forecast)} 按年末判断为{LAMP_NAMES[year_end]}")
+        notes.append(wording.FORECAST % {"forecast": _fmt(forecast), "lamp": LAMP_NAMES[year_end]})
         status = adjusted
     status = _apply_likelihood(status, likelihood, notes)
-    return IndicatorLamp(status, ratio, expected, "；".join(notes) + _threshold_note(thresholds))
+    return IndicatorLamp(status, ratio, expected, wording.SEPARATOR.join(notes) + _threshold_note(thresholds))
 
 
 def _quantitative_expected(mode: Mode, low: Decimal, progress: Decimal) -> Decimal:
@@ -276,7 +288,7 @@ def budget_lamp(spent: Decimal, budget: Decimal, month: int, thresholds: Thresho
     """``execution = spent / budget`` (budget = 年初预算 + 预算调整 through m), lamp of ``execution / t``."""
     progress = time_progress(month)
     if budget <= 0:
-        return BudgetLamp(None, None, NOT_APPLICABLE, f"预算为 {_fmt(budget)}，无法计算执行率")
+        return BudgetLamp(None, None, NOT_APPLICABLE, wording.NO_BUDGET % {"budget": _fmt(budget)})
     execution = spent / budget
     ratio = execution / progress
     status = lamp(ratio, thresholds)
@@ -284,8 +296,13 @@ def budget_lamp(spent: Decimal, budget: Decimal, month: int, thresholds: Thresho
         execution,
         ratio,
         status,
-        (
-            f"执行率 = 支出 {_fmt(spent)} ÷ 预算 {_fmt(budget)} = {_fmt(execution)}；"
-            f"÷ 时间进度 {_fmt(progress)} = {_fmt(ratio)} → {LAMP_NAMES[status]}"
-        ),
+        wording.EXECUTION
+        % {
+            "spent": _fmt(spent),
+            "budget": _fmt(budget),
+            "execution": _fmt(execution),
+            "progress": _fmt(progress),
+            "ratio": _fmt(ratio),
+            "lamp": LAMP_NAMES[status],
+        },
     )

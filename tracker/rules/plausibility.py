@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tracker.rules import wording
 from tracker.rules.grammar import Comparator
 from tracker.rules.modes import Mode
 from tracker.rules.numbers import fmt_number as _fmt
@@ -35,7 +36,7 @@ def plausibility_warnings(
     mode, comparator = Mode(mode), Comparator(comparator)
     warnings: list[str] = []
     if mode is Mode.CUMULATIVE and previous is not None and actual < previous:
-        warnings.append(f"累计值 {_fmt(actual)} 低于上月的 {_fmt(previous)}：累计型指标的年度累计值不应减少")
+        warnings.append(wording.CUMULATIVE_FELL % {"actual": _fmt(actual), "previous": _fmt(previous)})
     factor = pack.plausibility_factor
     if (
         comparator in (Comparator.GE, Comparator.GT, Comparator.EQ)
@@ -43,14 +44,15 @@ def plausibility_warnings(
         and low > 0
         and actual > low * factor
     ):
-        warnings.append(f"{_fmt(actual)} 超过指标值 {_fmt(low)} 的 {_fmt(factor)} 倍：请核对单位和数值")
+        warnings.append(
+            wording.FAR_ABOVE % {"actual": _fmt(actual), "target": _fmt(low), "factor": _fmt(factor)}
+        )
     if (
         mode is Mode.LEVEL
         and unit in _RATE_UNITS
         and previous is not None
         and abs(actual - previous) > pack.plausibility_level_jump
     ):
-        warnings.append(
-            f"比上月（{_fmt(previous)}{unit}）变化超过 {_fmt(pack.plausibility_level_jump)} 个百分点：请核对"
-        )
+        jump = _fmt(pack.plausibility_level_jump)
+        warnings.append(wording.LEVEL_JUMP % {"previous": f"{_fmt(previous)}{unit}", "jump": jump})
     return warnings

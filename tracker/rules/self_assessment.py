@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tracker.rules import wording
 from tracker.rules.grammar import Comparator
 from tracker.rules.monitoring import completion_ratio, is_met
 from tracker.rules.numbers import (
@@ -111,12 +112,11 @@ def qualitative_percent(grade: str, percent: Decimal | None, pack: RulePack) -> 
     lies inside the band (SPEC §6). Returns (percent, why)."""
     band = pack.band(grade)
     if percent is None:
-        return band.default, f"“{grade}”默认 {_fmt(band.default)}%"
+        return band.default, wording.BAND_DEFAULT % {"grade": grade, "percent": _fmt(band.default)}
+    shown = {"grade": grade, "percent": _fmt(percent), "low": _fmt(band.low), "high": _fmt(band.high)}
     if band.contains(percent):
-        return percent, f"“{grade}”档内 {_fmt(percent)}%（{_fmt(band.low)}–{_fmt(band.high)}%）"
-    return band.default, (
-        f"“{grade}”的 {_fmt(percent)}% 超出档次 {_fmt(band.low)}–{_fmt(band.high)}%，按默认 {_fmt(band.default)}%"
-    )
+        return percent, wording.BAND_INSIDE % shown
+    return band.default, wording.BAND_OUTSIDE % (shown | {"default": _fmt(band.default)})
 
 
 @dataclass(frozen=True)
@@ -145,11 +145,15 @@ def score_indicator(
     qualitative by band; nothing reported → 0 and 未填报; ≥ 120 % of a GE/GT target → 指标值设定偏低."""
     comparator = _comparator(comparator)
     if grade == NOT_APPLICABLE_GRADE:
-        why = "不计分，其分值由同类指标分享" if not weight else f"计 0 分（分值 {_fmt(weight)}）"
-        return IndicatorScore(ZERO, False, None, (NOT_APPLICABLE_GRADE,), f"不适用：{why}")
+        why = (
+            wording.NOT_APPLICABLE_ZERO % {"weight": _fmt(weight)}
+            if weight
+            else wording.NOT_APPLICABLE_SHARED
+        )
+        return IndicatorScore(ZERO, False, None, (NOT_APPLICABLE_GRADE,), why)
     if comparator is Comparator.QUALITATIVE:
         if grade not in GRADE_LAMPS:
-            return IndicatorScore(ZERO, False, None, (NOT_REPORTED,), "未填报，得 0 分")
+            return IndicatorScore(ZERO, False, None, (NOT_REPORTED,), wording.NOT_REPORTED_ZERO)
         percent, why = qualitative_percent(grade, grade_percent, pack)
         score = weight * percent / HUNDRED
         return IndicatorScore(
@@ -157,10 +161,11 @@ def score_indicator(
             grade == "达成",
             percent / HUNDRED,
             (),
-            f"定性：{why}；得分 = {_fmt(weight)} × {_fmt(percent)}% = {_fmt(score)}",
+            wording.QUALITATIVE_SCORE
+            % {"why": why, "weight": _fmt(weight), "percent": _fmt(percent), "score": _fmt(score)},
         )
     if actual is None or low is None:
-        return IndicatorScore(ZERO, False, None, (NOT_REPORTED,), "未填报，得 0 分")
+        return IndicatorScore(ZERO, False, None, (NOT_REPORTED,), wording.NOT_REPORTED_ZERO)
     met = is_met(comparator, low, high, actual)
     ratio = completion_ratio(comparator, low, high, actual)
     score = weight if met else weight * ratio
@@ -172,12 +177,14 @@ def score_indicator(
     ):
         flags = (OVERACHIEVED,)
     formula = (
-        f"达标：得满分 {_fmt(weight)}"
+        wording.MET % {"weight": _fmt(weight)}
         if met
-        else f"未达标：得分 = {_fmt(weight)} × 完成比 {_fmt(ratio)} = {_fmt(score)}"
+        else wording.NOT_MET % {"weight": _fmt(weight), "ratio": _fmt(ratio), "score": _fmt(score)}
     )
-    note = f"；实际 ≥ 目标 × {_fmt(pack.overachievement_factor)}，{OVERACHIEVED}" if flags else ""
-    return IndicatorScore(score, met, ratio, flags, f"实际 {_fmt(actual)}，目标 {_fmt(low)}；{formula}{note}")
+    if flags:
+        formula += wording.OVERACHIEVED_NOTE % {"factor": _fmt(pack.overachievement_factor)}
+    explain = wording.SCORED % {"actual": _fmt(actual), "target": _fmt(low), "formula": formula}
+    return IndicatorScore(score, met, ratio, flags, explain)
 
 
 def execution_score(execution: Decimal | None, pack: RulePack) -> Decimal:
