@@ -224,3 +224,24 @@ def test_the_check_sees_chinese_a_page_itself_writes(production_app):
     data = _data(production_app)
     page = '<p title="绿灯">122 焦作市政务服务和大数据管理局</p><span lang="zh-CN">中文</span><p>已提交</p>'
     assert chinese_outside_data(page, data) == ["绿灯", "已提交"]
+
+
+def test_the_dashboard_charts_speak_english_too(production_app):
+    """The Plotly figures are JSON in <script> tags the page check skips: their titles, legends,
+    axes and hover texts are checked here, the department names (data) taken out."""
+    import json
+    import re
+
+    client = _english_client(production_app, *ROLE_ACCOUNTS["finance"])
+    html = client.get("/dashboard?year=2023&month=7").get_data(as_text=True)
+    figures = re.findall(r'<script type="application/json" id="figure-[a-z]+">(.*?)</script>', html, re.S)
+    assert len(figures) == 5
+    data = _data(production_app)
+    left = []
+    for figure in figures:
+        text = json.dumps(json.loads(figure), ensure_ascii=False)
+        for value in data:
+            # The worst-indicator bars name their project by its first ten characters.
+            text = text.replace(value, " ").replace(value[:10], " ")
+        left += HAN.findall(text)
+    assert left == []

@@ -12,9 +12,11 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, true
 
 from tracker.auth import access
+from tracker.auth.i18n import term
 from tracker.auth.models import User
 from tracker.budget import bureaus
 from tracker.budget.models import Bureau, Department, Project, SpendingEntry
@@ -120,12 +122,12 @@ def _lamp_chart(departments: list[Any], counts: dict[int, Counter[str]]) -> dict
     data = [
         {
             "type": "bar",
-            "name": LAMP_TEXT[status],
+            "name": term(LAMP_TEXT[status]),
             "y": names,
             "orientation": "h",
             "x": [counts[department.id][status] for department in departments],
             "marker": {"color": LAMP_COLOURS[status]},
-            "hovertemplate": "%{y}<br>%{x}项<extra>" + LAMP_TEXT[status] + "</extra>",
+            "hovertemplate": "%{y}<br>%{x}" + _("项") + "<extra>" + term(LAMP_TEXT[status]) + "</extra>",
         }
         for status in ("green", "yellow", "red", "missing", "n/a")
     ]
@@ -133,8 +135,8 @@ def _lamp_chart(departments: list[Any], counts: dict[int, Counter[str]]) -> dict
         "data": data,
         "layout": {
             "barmode": "stack",
-            "title": {"text": "指标亮灯情况（按部门）"},
-            "xaxis": {"title": {"text": "指标数（项）"}},
+            "title": {"text": _("指标亮灯情况（按部门）")},
+            "xaxis": {"title": {"text": _("指标数（项）")}},
             "font": FONT,
             "margin": {"l": 220, "r": 20, "t": 50, "b": 50},
             "height": 160 + 40 * len(names),
@@ -145,12 +147,12 @@ def _lamp_chart(departments: list[Any], counts: dict[int, Counter[str]]) -> dict
 
 def _progress_chart(overview: PeriodOverview, year: int, month: int) -> dict:
     months = list(range(1, month + 1))
-    labels = [f"{m}月" for m in months]
+    labels = [_("%(month)s月", month=m) for m in months]
     data: list[dict[str, Any]] = [
         {
             "type": "scatter",
             "mode": "lines+markers",
-            "name": "时间进度",
+            "name": _("时间进度"),
             "x": labels,
             "y": [float(as_percent(time_progress(m))) for m in months],
             "line": {"dash": "dash", "color": "#6e7781"},
@@ -159,9 +161,9 @@ def _progress_chart(overview: PeriodOverview, year: int, month: int) -> dict:
     # One line a department while they can be told apart; at province scale, their sum.
     if overview.departments:
         rates = execution_by_month(year, month, overview.departments)
-        lines = [(f"{d.name} 预算执行进度", rates[d.id]) for d in overview.departments]
+        lines = [(_("%(name)s 预算执行进度", name=d.name), rates[d.id]) for d in overview.departments]
     else:
-        lines = [(f"{overview.department_count} 个部门合计 预算执行进度", overview.progress)]
+        lines = [(_("%(n)s 个部门合计 预算执行进度", n=overview.department_count), overview.progress)]
     for name, values in lines:
         data.append(
             {
@@ -175,7 +177,7 @@ def _progress_chart(overview: PeriodOverview, year: int, month: int) -> dict:
     return {
         "data": data,
         "layout": {
-            "title": {"text": f"{year}年预算执行进度与时间进度"},
+            "title": {"text": _("%(year)s年预算执行进度与时间进度", year=year)},
             "font": FONT,
             "yaxis": {"title": {"text": "%"}, "rangemode": "tozero"},
             "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
@@ -187,7 +189,11 @@ def _progress_chart(overview: PeriodOverview, year: int, month: int) -> dict:
 
 def _score_charts(scores: Counter[tuple[str, int]], year: int, month: int) -> tuple[dict, dict]:
     # 自评 reads the December report (SPEC §6): before it exists every indicator counts as 未填报.
-    caveat = "" if month == 12 else f"<br><sup>截至{month}月，尚无12月完成值的指标按未填报计</sup>"
+    caveat = (
+        ""
+        if month == 12
+        else "<br><sup>" + _("截至%(month)s月，尚无12月完成值的指标按未填报计", month=month) + "</sup>"
+    )
     band_counts: dict[str, Counter[str]] = {label: Counter() for label, _, _ in GRADE_BANDS}
     grades: Counter[str] = Counter()
     for (grade, band), projects in scores.items():
@@ -199,7 +205,7 @@ def _score_charts(scores: Counter[tuple[str, int]], year: int, month: int) -> tu
         "data": [
             {
                 "type": "bar",
-                "name": grade,
+                "name": term(grade),
                 "x": [label for label, _, _ in GRADE_BANDS],
                 "y": [band_counts[label][grade] for label, _, _ in GRADE_BANDS],
                 "marker": {"color": colour},
@@ -208,11 +214,11 @@ def _score_charts(scores: Counter[tuple[str, int]], year: int, month: int) -> tu
         ],
         "layout": {
             "barmode": "stack",
-            "title": {"text": f"{year}年度项目自评得分分布{caveat}"},
+            "title": {"text": _("%(year)s年度项目自评得分分布", year=year) + caveat},
             "font": FONT,
             "height": 360,
-            "xaxis": {"title": {"text": "得分区间（分）"}},
-            "yaxis": {"title": {"text": "项目数"}, "dtick": 1},
+            "xaxis": {"title": {"text": _("得分区间（分）")}},
+            "yaxis": {"title": {"text": _("项目数")}, "dtick": 1},
             "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
         },
     }
@@ -220,7 +226,7 @@ def _score_charts(scores: Counter[tuple[str, int]], year: int, month: int) -> tu
         "data": [
             {
                 "type": "pie",
-                "labels": [grade for grade in GRADE_COLOURS if grades[grade]],
+                "labels": [term(grade) for grade in GRADE_COLOURS if grades[grade]],
                 "values": [grades[grade] for grade in GRADE_COLOURS if grades[grade]],
                 "marker": {"colors": [colour for grade, colour in GRADE_COLOURS.items() if grades[grade]]},
                 "hole": 0.45,
@@ -229,7 +235,7 @@ def _score_charts(scores: Counter[tuple[str, int]], year: int, month: int) -> tu
             }
         ],
         "layout": {
-            "title": {"text": f"{year}年度自评等级{caveat}"},
+            "title": {"text": _("%(year)s年度自评等级", year=year) + caveat},
             "font": FONT,
             "height": 360,
             "margin": {"l": 20, "r": 20, "t": 50, "b": 20},
@@ -245,14 +251,14 @@ def _worst_chart(rows: list[dict]) -> dict:
             {
                 "type": "bar",
                 "orientation": "h",
-                "y": [f"{row['name']}（{row['scope'][:10]}）" for row in shown],
+                "y": [f"{row['name']}（{term(row['scope'])[:10]}）" for row in shown],
                 "x": [_float(min(row["ratio"], Decimal(200))) for row in shown],
                 "marker": {"color": [LAMP_COLOURS[row["status"]] for row in shown]},
-                "hovertemplate": "%{y}<br>比值 %{x:.2f}%<extra></extra>",
+                "hovertemplate": "%{y}<br>" + _("比值") + " %{x:.2f}%<extra></extra>",
             }
         ],
         "layout": {
-            "title": {"text": "完成情况最差的指标（亮灯比值）"},
+            "title": {"text": _("完成情况最差的指标（亮灯比值）")},
             "font": FONT,
             "xaxis": {"title": {"text": "%"}, "rangemode": "tozero"},
             "margin": {"l": 320, "r": 20, "t": 50, "b": 50},
