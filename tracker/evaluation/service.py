@@ -9,17 +9,21 @@ caller owns the transaction (the scheduler commits only when a whole job succeed
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import Connection, Table, insert
+from sqlalchemy.exc import DBAPIError
 
 from tracker import rules
 from tracker.auth import access
 from tracker.budget import money
 from tracker.budget.packs import department_rule_packs
+from tracker.core.database import is_busy
 from tracker.evaluation import engine, summaries
 from tracker.evaluation import parallel as _parallel
 from tracker.evaluation.bulk import bulk_insert, collector_paused, copy_from_text
@@ -57,6 +61,10 @@ from tracker.evaluation.tallies import tally_rows
 from tracker.extensions import db
 from tracker.rules.packs import RulePack
 from tracker.types import utcnow
+
+log = logging.getLogger("tracker.evaluation")
+#: How often 重新计算 is tried when SQLite says another writer holds the file.
+BUSY_ATTEMPTS = 5
 
 __all__ = [
     "MONITORING",
@@ -125,6 +133,7 @@ def _store(
     conn: Connection, kind: str, year: int, month: int, results: list[DepartmentResult], pack: RulePack
 ) -> RunSummary:
     """Replace the result sets of these departments for (kind, year, month)."""
+    summaries.take_period_lock(conn, kind, year, month)
     delete_runs(conn, kind, year, month, [r.department.id for r in results])
     if not results:
         return RunSummary(0, 0, 0)
@@ -378,10 +387,22 @@ def view_self_assessment(user: Any, year: int, department_code: str) -> tuple[di
 
 
 def rerun(user: Any, kind: str, year: int, month: int | None, department_code: str) -> dict[str, Any]:
-    """重新计算 from a page: the department's admin or finance."""
-    department = require_readable(user, department_code)
-    if not can_run(user, department):
-        raise access.Forbidden("run evaluation")
-    if kind == SELF_ASSESSMENT:
-        return run_self_assessment(year, department_code)
-    return run_monitoring(year, month or 0, department_code)
+    """重新计算 from a page: the department's admin or finance.
+
+    SQLite has one writer: a click meeting another's store of the same database is told the file is
+    busy, and is run again (a re-run replaces the result whole); PostgreSQL's stores take turns on
+    the period's lock instead."""
+    for attempt in range(1, BUSY_ATTEMPTS + 1):
+        department = require_readable(user, department_code)
+        if not can_run(user, department):
+            raise access.Forbidden("run evaluation")
+        try:
+            if kind == SELF_ASSESSMENT:
+                return run_self_assessment(year, department_code)
+            return run_monitoring(year, month or 0, department_code)
+        except DBAPIError as exc:
+            if not is_busy(exc) or attempt == BUSY_ATTEMPTS:
+                raise
+            log.info("re-run of %s %s busy, attempt %s", kind, department_code, attempt)
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")

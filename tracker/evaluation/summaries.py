@@ -177,15 +177,22 @@ def _make(conn: Connection, kind: str, year: int, month: int, ids: Collection[in
     return document
 
 
+def take_period_lock(conn: Connection, kind: str, year: int, month: int) -> None:
+    """On PostgreSQL, a transaction-scoped advisory lock on (kind, year, month): two stores of one
+    period (重新计算 clicked in two tabs, a job meeting a click) take turns instead of meeting on
+    the unique run key. Taken again by the same transaction it is simply held; SQLite has one writer."""
+    if conn.dialect.name == "postgresql":
+        key = zlib.crc32(f"period_summary:{kind}:{year}:{month}".encode())
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def refresh(conn: Connection, kind: str, year: int, month: int) -> None:
     """Make and store the summary of every department for (kind, year, month), in the caller's
     transaction. On PostgreSQL a transaction-scoped advisory lock on the period makes two stores of
     it take turns here, so the later one's summary sees the earlier one's committed runs."""
     if kind not in (MONITORING, SELF_ASSESSMENT):
         return
-    if conn.dialect.name == "postgresql":
-        key = zlib.crc32(f"period_summary:{kind}:{year}:{month}".encode())
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    take_period_lock(conn, kind, year, month)
     document = _make(conn, kind, year, month, None)
     period = (PeriodSummary.kind == kind, PeriodSummary.year == year, PeriodSummary.month == month)
     conn.execute(delete(PeriodSummary).where(*period))
