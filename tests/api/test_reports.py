@@ -185,6 +185,25 @@ def test_a_bad_value_is_422_with_a_chinese_message_by_field(api):
     assert july() is None
 
 
+@pytest.mark.parametrize("control", ["\x1b[2J", "\x07", "\x00", "\x9b"])
+def test_a_control_character_in_a_json_value_is_refused_by_name_and_nothing_is_saved(api, control):
+    """A script's PUT carries what a file cannot (issue 12 §11): ESC, BEL, NUL or a C1 CSI in a
+    cause is refused by name, the other fields too stay unsaved."""
+    key = str(first_row(api)["indicator_id"])
+
+    response = api.put(
+        JULY,
+        as_="unit122201",
+        headers={"If-Match": '"0"'},
+        json={"values": {key: {"actual": "10", "deviation_cause": f"人员调整{control}发布偏少"}}},
+    )
+
+    assert response.status_code == 422
+    (message,) = response.json["errors"][f"{key}.deviation_cause"]
+    assert "控制字符" in message and "U+00" in message and control not in message
+    assert july() is None
+
+
 def test_an_indicator_of_another_unit_is_refused(api):
     other = api.get("/reports/122101/2023/7", as_="dept122").json["rows"][0]["indicator_id"]
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
 from tracker.rules.actuals import NOT_APPLICABLE_TEXT, NOT_APPLICABLE_WORDS
+from tracker.rules.cells import control_character_names, control_characters
 
 __all__ = ["ROW_FIELDS", "RowValues", "parse_row", "parse_number", "NumberError"]
 
@@ -135,9 +136,18 @@ def parse_row(
     for field in raw:
         if field not in ROW_FIELDS:
             errors.setdefault(field, []).append(_("不允许设置此字段"))
+        elif isinstance(raw[field], str) and (found := control_characters(raw[field])):
+            # From a script or a paste (the form, the API, an import alike): invisible here, but it
+            # acts on a terminal reading the audit log or an export (issue 12 §11).
+            errors.setdefault(field, []).append(
+                _(
+                    "含有不可见的控制字符 %(names)s，未保存：请删除后重新输入",
+                    names=control_character_names(found),
+                )
+            )
 
     def attempt(field: str, parse: Callable[[Any], object]) -> None:
-        if field not in raw:
+        if field not in raw or field in errors:
             return
         try:
             parse(raw[field])
