@@ -4,13 +4,13 @@ province's 河南省财政厅 reads both too. Logged in through the login form, 
 
 from __future__ import annotations
 
-import re
 from collections import deque
 
 import pytest
 
-from tests.web.conftest import DEMO_PASSWORD, ORIGIN, https_client
+from tests.web.conftest import ORIGIN
 from tests.web.crawler import parse_page, same_site_path
+from tests.web.test_delivery_forms import _logged_in
 
 pytestmark = pytest.mark.xdist_group("web-crawl")
 
@@ -18,19 +18,6 @@ CITY_DEPARTMENT = "焦作市政务服务和大数据管理局"
 COUNTY_DEPARTMENT = "修武县农业农村局（演示数据）"
 SKIP = ("/logout", "/lang/", "/api/", "/dashboard/plotly", "/evidence/")
 MAX_PAGES = 80
-
-
-def _logged_in(app, username: str):
-    client = https_client(app)
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token},
-        headers={"Referer": f"{ORIGIN}/login"},
-    )
-    assert response.status_code == 302, username
-    return client
 
 
 def _walk(client) -> dict[str, str]:
