@@ -1,6 +1,11 @@
 """A deterministic province: N departments × 20 projects × 10 indicators (plus 10 部门整体 indicators),
 budgets, monthly spending, and approved reports for the evaluated month and December.
 
+The departments sit under a 财政局 tree (SPEC §1a): one province, 15 cities, 10 county bureaus under
+each (150), the departments dealt round the counties. Three cities and every seventh county elsewhere
+pick the second rule pack (``sichuan-zhongjiang-2022``), one county under such a city picks
+``national-2020`` back, the rest inherit the root's default: a run resolves packs along every path.
+
 Rows are plain dicts with explicit ids, loaded with :func:`tracker.evaluation.bulk.bulk_insert`
 (``COPY`` on PostgreSQL), table by table, department chunk by chunk, so memory stays flat.
 """
@@ -17,6 +22,9 @@ from tracker.rules.grammar import parse_target
 from tracker.rules.modes import computed_metric_for, infer_mode
 
 PROJECTS_PER_DEPARTMENT = 20
+CITIES = 15
+COUNTIES_PER_CITY = 10
+SECOND_PACK = "sichuan-zhongjiang-2022"
 NOW = datetime(2023, 8, 5, 12, 0, tzinfo=UTC)
 UNITS_PER_DEPARTMENT = 4
 
@@ -46,6 +54,38 @@ DEPARTMENT_TARGETS = [
     ("效益指标", "相关服务对象满意度", "≥99%"),
 ]
 GRADES = ("达成", "达成", "达成", "部分达成", "未达成")
+
+
+def _bureau(rows: list[dict], code: str, name: str, parent: dict | None, pack: str | None) -> dict:
+    row = {
+        "id": len(rows) + 1,
+        "code": code,
+        "name": name,
+        "level": ("province", "city", "county")[0 if parent is None else parent["path"].count("/") - 1],
+        "parent_id": parent["id"] if parent else None,
+        "path": f"{parent['path'] if parent else '/'}{code}/",
+        "rule_pack": pack,
+    }
+    rows.append(row)
+    return row
+
+
+def bureau_rows(cities: int = CITIES, counties: int = COUNTIES_PER_CITY) -> list[dict]:
+    """The bureau tree, root first then each city before its counties (ids 1…), codes shaped as
+    四川's administrative codes: 510000, 51CC00, 51CCNN."""
+    rows: list[dict] = []
+    root = _bureau(rows, "510000", "基准省财政厅", None, None)
+    for c in range(1, cities + 1):
+        city_pack = SECOND_PACK if c <= 3 else None
+        city = _bureau(rows, f"51{c:02d}00", f"基准市{c}财政局", root, city_pack)
+        for n in range(1, counties + 1):
+            pack = None
+            if city_pack and n == counties:
+                pack = "national-2020"  # a county keeping the national pack under a 四川 city
+            elif not city_pack and (c * counties + n) % 7 == 0:
+                pack = SECOND_PACK
+            _bureau(rows, f"51{c:02d}{n:02d}", f"基准县{c}-{n}财政局", city, pack)
+    return rows
 
 
 @dataclass
@@ -122,11 +162,14 @@ def generate(
     chunk: int = 100,
     units: int = UNITS_PER_DEPARTMENT,
     projects: Callable[[int], int] | int = PROJECTS_PER_DEPARTMENT,
+    bureaus: bool = True,
 ) -> Iterator[Chunk]:
     """Yield the province ``chunk`` departments at a time; ids are explicit and stable.
 
     ``units`` is the number of 预算单位 a department has, ``projects`` its number of projects (or a
-    function of the department's number, 1…N: a test's home department may be wider than the rest)."""
+    function of the department's number, 1…N: a test's home department may be wider than the rest).
+    With ``bureaus`` the first chunk carries the bureau tree and each department its county bureau;
+    without, every department belongs to the root of an installation with no tree."""
     rng = random.Random(seed)
     projects_of = projects if callable(projects) else (lambda _d, n=projects: n)
     ids = {"unit": 0, "project": 0, "indicator": 0, "report": 0, "actual": 0, "spending": 0, "line": 0}
@@ -136,9 +179,15 @@ def generate(
         return ids[kind]
 
     current = Chunk()
+    counties: list[int] = []
+    if bureaus:
+        tree = bureau_rows()
+        current.rows["bureau"] = tree
+        counties = [row["id"] for row in tree if row["level"] == "county"]
     for d in range(1, departments + 1):
         code = f"{100 + d}"
-        current.add("department", {"id": d, "code": code, "name": f"基准部门{d}"})
+        bureau_id = counties[(d - 1) % len(counties)] if counties else None
+        current.add("department", {"id": d, "code": code, "name": f"基准部门{d}", "bureau_id": bureau_id})
         unit_rows = []
         for u in range(units):
             unit_id = next_id("unit")
@@ -274,6 +323,7 @@ def generate(
 
 
 TABLE_ORDER = (
+    "bureau",
     "department",
     "unit",
     "project",

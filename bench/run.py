@@ -70,7 +70,19 @@ def phase_load(url: str, departments: int, month: int) -> dict:
         vacuum = "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text(vacuum))
-        return {"rows": rows, "indicators": indicators, "seconds": time.perf_counter() - started}
+        seconds = time.perf_counter() - started
+        with db.engine.connect() as connection:
+            bureaus = connection.execute(text("SELECT count(*) FROM bureau")).scalar()
+        note = f"{bureaus} bureaus (packs: {_pack_spread(app)})" if bureaus else "no bureau tree"
+        return {"rows": rows, "indicators": indicators, "seconds": seconds, "note": note}
+
+
+def _pack_spread(app) -> str:
+    """How many departments each pack evaluates, as ``tracker rule-packs`` counts them."""
+    from tracker.budget.packs import pack_uses
+
+    with app.app_context():
+        return ", ".join(f"{name} {use.departments}" for name, use in pack_uses().items() if use.departments)
 
 
 def phase_evaluate(url: str, kind: str, month: int, parallel: bool | None = None) -> dict:
