@@ -306,7 +306,7 @@ def test_without_any_recipient_nothing_is_sent(scenario, smtp, app):
 
 
 def test_the_monthly_job_sends_the_month_before(scenario, smtp):
-    [delivery_id] = send_monthly_execution_reports(date(2023, 8, 8))
+    [delivery_id] = send_monthly_execution_reports(date(2023, 8, 8)).ids
 
     record = db.session.get(Delivery, delivery_id)
     assert (record.kind, record.year, record.month, record.status) == ("execution", 2023, 7, "sent")

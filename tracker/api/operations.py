@@ -14,7 +14,6 @@ from tracker.api.schemas.operations import DeliveryArgs, DeliverySchema, JobRunA
 from tracker.reports.delivery_reading import deliveries_query, readable_delivery
 from tracker.reports.models import Delivery
 from tracker.scheduler import service as scheduler
-from tracker.scheduler.models import JobRun
 
 __all__ = ["job_runs", "deliveries"]
 
@@ -35,19 +34,22 @@ class JobRuns(MethodView):
     @job_runs.response(200, JobRunSchema(many=True))
     @job_runs.paginate(page_size=20)
     @errors(job_runs, 403)
-    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[JobRun]:
-        """定时任务运行记录，最新在前（可按任务名、状态筛选）"""
-        query = scheduler.job_runs_query(current_api_user(), args.get("job"), args.get("status"))
-        return page(query, pagination_parameters)
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> list[dict[str, Any]]:
+        """定时任务运行记录，最新在前（可按任务名、状态筛选）；每次运行按财政局分行（财政局只见本级及下级）"""
+        user = current_api_user()
+        query = scheduler.job_runs_query(user, args.get("job"), args.get("status"))
+        return scheduler.run_documents(user, page(query, pagination_parameters))
 
 
 @job_runs.route("/<int(max=2147483647):run_id>")
 class JobRunItem(MethodView):
     @job_runs.response(200, JobRunSchema)
     @errors(job_runs, 403, 404)
-    def get(self, run_id: int) -> JobRun:
-        """一次运行"""
-        return scheduler.job_run(current_api_user(), run_id)
+    def get(self, run_id: int) -> dict[str, Any]:
+        """一次运行（含本级及下级财政局的分行）"""
+        user = current_api_user()
+        (document,) = scheduler.run_documents(user, [scheduler.job_run(user, run_id)])
+        return document
 
 
 @deliveries.route("")

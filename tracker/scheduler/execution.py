@@ -20,7 +20,7 @@ from tracker.core.log_ids import bound_log_id
 from tracker.extensions import db
 from tracker.scheduler import ledger
 from tracker.scheduler.lease import Lease, heartbeat_seconds, stale_window
-from tracker.scheduler.models import JobRun
+from tracker.scheduler.models import JobRun, JobRunBureau
 from tracker.scheduler.registry import JobSpec, configured_jobs, from_json, jsonable, resolve
 from tracker.types import utcnow
 
@@ -50,6 +50,23 @@ def _rows(result: Any) -> int | None:
         return len(result)
     except TypeError:
         return None
+
+
+def _record_lines(session: Any, run_id: int, result: Any) -> None:
+    """A job over many bureaus returns its lines (:class:`tracker.budget.bureau_lines.JobOutcome`):
+    stored with the run, in the transaction that marks it succeeded."""
+    for line in getattr(result, "lines", None) or []:
+        session.add(
+            JobRunBureau(
+                run_id=run_id,
+                bureau_id=line.bureau_id,
+                bureau_code=line.code,
+                bureau_name=line.name,
+                departments=line.departments,
+                rows=line.rows,
+                detail=line.detail,
+            )
+        )
 
 
 def _end_run(session: Any, run_id: int, status: str, **values: Any) -> None:
@@ -119,10 +136,12 @@ def _run(
         log.info("job %s %s: run %s started (%s)", name, period, run_id, trigger)
         lease.start(ledger_id)
         try:
-            rows = _rows(resolve(spec.func)(**from_json(params)))
+            result = resolve(spec.func)(**from_json(params))
+            rows = _rows(result)
             lease.stop()
             held = ledger.finish(session, ledger_id, "succeeded", lease.token)
             if held:
+                _record_lines(session, run_id, result)
                 _end_run(session, run_id, "succeeded", rows=rows)
                 session.commit()
         except Exception as exc:  # noqa: BLE001 — any failure is recorded, none half-written

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import Model
 from tracker.types import Timestamp
 
-__all__ = ["JobLedger", "JobRun", "LEDGER_STATUSES"]
+__all__ = ["JobLedger", "JobRun", "JobRunBureau", "LEDGER_STATUSES"]
 
 #: running → succeeded | failed | abandoned (its owner died: no heartbeat, or on PostgreSQL its
 #: database session gone). A failed or abandoned period may be claimed again; a succeeded one only by
@@ -57,3 +57,25 @@ class JobRun(Model):
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str] = mapped_column(String(100), default="")
     user_id: Mapped[int | None]
+
+    bureau_lines: Mapped[list[JobRunBureau]] = relationship(
+        order_by="JobRunBureau.id", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class JobRunBureau(Model):
+    """One bureau's line of a run of a job over many bureaus (issue 15 §5): its departments, the
+    rows written for them, and what else the job counted (``detail``: rule packs, lamps, grades,
+    packages sent, failed or refused, the recipients). Written in the transaction that records the
+    run succeeded; code and name as they were then. A finance user reads its subtree's lines only."""
+
+    __tablename__ = "job_run_bureau"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("job_run.id", ondelete="CASCADE"), index=True)
+    #: None: an installation without a bureau tree (every department the root's).
+    bureau_id: Mapped[int | None] = mapped_column(ForeignKey("bureau.id", ondelete="SET NULL"))
+    bureau_code: Mapped[str] = mapped_column(String(32), default="")
+    bureau_name: Mapped[str] = mapped_column(String(200), default="")
+    departments: Mapped[int] = mapped_column(default=0)
+    rows: Mapped[int] = mapped_column(default=0)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

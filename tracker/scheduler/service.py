@@ -14,10 +14,18 @@ from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.reporting.overview import years_available
 from tracker.scheduler.execution import current_jobs, last_fire_time, run_in_context, scheduler_zone
-from tracker.scheduler.models import JobRun
+from tracker.scheduler.models import JobRun, JobRunBureau
 from tracker.scheduler.registry import JobSpec
 
-__all__ = ["job_overview", "recent_runs", "run_now", "job_runs_query", "job_run"]
+__all__ = [
+    "job_overview",
+    "recent_runs",
+    "run_now",
+    "job_runs_query",
+    "job_run",
+    "bureau_lines",
+    "run_documents",
+]
 
 
 def describe_cron(cron: dict[str, Any]) -> str:
@@ -95,6 +103,47 @@ def job_run(user: User | None, run_id: int) -> JobRun:
     if run is None:
         raise access.NotFound(f"job run {run_id}")
     return run
+
+
+def bureau_lines(user: User | None, runs: list[JobRun]) -> dict[int, list[JobRunBureau]]:
+    """run id → the lines of ``runs`` the user reads, in tree order: every line for the root's
+    finance and the 系统管理员, a finance user's subtree's only (SPEC §1a); one query."""
+    access.require_job_operator(user)
+    lines: dict[int, list[JobRunBureau]] = {run.id: [] for run in runs}
+    if not runs:
+        return lines
+    query = select(JobRunBureau).where(JobRunBureau.run_id.in_(list(lines))).order_by(JobRunBureau.id)
+    readable = access.finance_bureau_ids(user) if access.is_finance(user) else None
+    if readable is not None:
+        query = query.where(JobRunBureau.bureau_id.in_(readable or {-1}))
+    for line in db.session.scalars(query):
+        lines[line.run_id].append(line)
+    return lines
+
+
+_RUN_FIELDS: tuple[str, ...] = ("id", "job", "period", "params", "trigger", "status", "started_at")
+_RUN_FIELDS += ("finished_at", "rows", "error", "host")
+
+
+def run_documents(user: User | None, runs: list[JobRun]) -> list[dict[str, Any]]:
+    """The runs as the API shows them, each with the bureau lines the user reads."""
+    lines = bureau_lines(user, runs)
+    return [
+        {
+            **{name: getattr(run, name) for name in _RUN_FIELDS},
+            "bureaus": [
+                {
+                    "bureau": line.bureau_code,
+                    "name": line.bureau_name,
+                    "departments": line.departments,
+                    "rows": line.rows,
+                    "detail": line.detail,
+                }
+                for line in lines[run.id]
+            ],
+        }
+        for run in runs
+    ]
 
 
 def run_now(user: User, name: str, year: int | None = None, month: int | None = None) -> JobRun | None:

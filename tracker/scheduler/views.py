@@ -25,10 +25,12 @@ class RunNowSchema(FormSchema):
 @blueprint.get("/jobs")
 @login_required
 def jobs() -> str:
+    runs = service.recent_runs(current_user)
     return render_template(
         "scheduler/jobs.html",
         jobs=service.job_overview(current_user),
-        runs=service.recent_runs(current_user),
+        runs=runs,
+        lines=service.bureau_lines(current_user, runs),
         years=years_available(),
     )
 

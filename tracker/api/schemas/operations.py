@@ -38,6 +38,20 @@ class JobRunArgs(Args):
     )
 
 
+class JobRunBureauSchema(Schema):
+    bureau = fields.String(required=True, metadata={"description": "财政局编码（无财政局树时为空）"})
+    name = fields.String(required=True, metadata={"description": "财政局名称"})
+    departments = fields.Integer(required=True, metadata={"description": "部门数"})
+    rows = fields.Integer(required=True, metadata={"description": "写入行数"})
+    detail = fields.Dict(
+        required=True,
+        metadata={
+            "description": "packs（规则包@版本 → 部门数）、lamps（灯 → 指标数）、grades（等级 → 项目数）；"
+            "报送任务：sent、failed、refused、recipients"
+        },
+    )
+
+
 class JobRunSchema(Schema):
     id = fields.Integer(required=True)
     job = fields.String(required=True)
@@ -52,6 +66,11 @@ class JobRunSchema(Schema):
     rows = fields.Integer(allow_none=True, metadata={"description": "写入行数"})
     error = fields.String(allow_none=True)
     host = fields.String(required=True)
+    bureaus = fields.List(
+        fields.Nested(JobRunBureauSchema),
+        required=True,
+        metadata={"description": "按财政局分行：财政局用户只见本级及下级财政局"},
+    )
 
 
 class DeliveryAttemptSchema(Schema):
