@@ -92,13 +92,27 @@ def phase_evaluate(url: str, kind: str, month: int, parallel: bool | None = None
     app = _app(url)
     with app.app_context():
         db.session.execute(text("SELECT 1"))  # connect outside the timing
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         summary = service.evaluate_all(
             kind, 2023, month if kind == service.MONITORING else None, parallel=parallel
         )
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     note = {None: "as configured", True: "fork pipeline", False: "serial"}[parallel]
-    return {"rows": summary.rows, "indicators": summary.indicators, "seconds": seconds, "note": note}
+    return {
+        "rows": summary.rows,
+        "indicators": summary.indicators,
+        "seconds": seconds,
+        "cpu": cpu,
+        "note": note,
+    }
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the forked chunk workers), user and
+    system: what the run cost the machine here, whatever else shares the cores (the database
+    server's share is not in it)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def phase_dashboard(url: str, month: int) -> dict:
@@ -329,6 +343,7 @@ class Scratch:
 
 def main(args: argparse.Namespace) -> None:
     table = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             data = Scratch(backend, args.pg_url, Path(tmp))
@@ -359,16 +374,23 @@ def main(args: argparse.Namespace) -> None:
             finally:
                 data.drop()
                 imports.drop()
-    print(f"\n{args.departments} departments, month {args.month}")
+    cores = os.cpu_count()
+    load = f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, {cores} cores"
+    print(f"\n{args.departments} departments, month {args.month} ({load})")
     print(
-        f"{'backend':<11}{'phase':<36}{'rows':>10}{'indicators':>12}{'seconds':>9}{'ind/s':>10}{'peak MiB':>10}  note"
+        f"{'backend':<11}{'phase':<36}{'rows':>10}{'indicators':>12}{'seconds':>9}{'ind/s':>10}"
+        f"{'cpu s':>8}{'peak MiB':>10}  note"
     )
     for backend, label, r in table:
         rate = r["indicators"] / r["seconds"] if r["seconds"] else 0
         print(
             f"{backend:<11}{label:<36}{r['rows']:>10}{r['indicators']:>12}{r['seconds']:>9.2f}{rate:>10.0f}"
-            f"{r['peak_mib']:>10.0f}  {r.get('note', '')}"
+            f"{_cpu_column(r):>8}{r['peak_mib']:>10.0f}  {r.get('note', '')}"
         )
+
+
+def _cpu_column(result: dict) -> str:
+    return f"{result['cpu']:.2f}" if "cpu" in result else ""
 
 
 DEFAULT_PHASES = "import,monitoring,monitoring,self-assessment,dashboard,cli"
