@@ -123,3 +123,24 @@ def test_the_package_job_sends_each_department_to_its_bureaus_recipients_and_cou
     envelopes = {tuple(envelope) for envelope, _ in smtp.inbox.messages}
     assert envelopes == {("czj@example.org",), ("dy@example.org",), ("gh@example.org",)}
     assert outcome.rows == len(outcome.ids) == 4
+
+
+@pytest.mark.parametrize(
+    ("username", "runs_now"), [("fin-sc", True), ("fin-root", True), ("fin-dy", False), ("fin-zj", False)]
+)
+def test_only_the_root_bureau_starts_a_run_of_every_bureau(client, world, username, runs_now):
+    """立即运行 runs the whole installation: the root's finance may, a city or county bureau may not
+    (its page offers no button, a forged post is 403), and reads its own lines' rows only."""
+    run = _monitoring_run()
+    login_as(client, world.finance[username])
+    page = client.get("/jobs").text
+    assert ('class="inline run-now"' in page) is runs_now
+    assert ('id="run-now-note"' in page) is not runs_now
+    answer = client.post("/jobs/monthly-monitoring/run", data={"year": "2023", "month": "6"})
+    assert answer.status_code == (302 if runs_now else 403)
+    token = issue_token_for(username, name="tests").secret
+    one = client.get(f"/api/v1/job-runs/{run.id}", headers={"Authorization": f"Bearer {token}"}).json
+    mine = sum(
+        line.rows for code, line in _lines(run).items() if code in {PLACED[c][0] for c in READS[username]}
+    )
+    assert one["rows"] == (run.rows if runs_now else mine)

@@ -449,6 +449,17 @@ def can_run_jobs(user: User | None) -> bool:
     return _has_role(user, "finance", "admin")
 
 
+def can_run_jobs_now(user: User | None) -> bool:
+    """立即运行: a job runs every bureau of the installation in one pass, so the 系统管理员 and the
+    root bureau's finance start it; a bureau below the root sees its own lines of the runs only."""
+    return _has_role(user, "admin") or (is_finance(user) and finance_bureau_ids(user) is None)
+
+
+def sees_whole_runs(user: User | None) -> bool:
+    """Whether a run's installation-wide figures (rows written, error text) are the user's to read."""
+    return can_run_jobs_now(user)
+
+
 def require_job_operator(user: User | None) -> None:
     """The jobs answer 403 to every other role (they hold no department's data)."""
     if not can_run_jobs(user):

@@ -126,11 +126,14 @@ _RUN_FIELDS += ("finished_at", "rows", "error", "host")
 
 
 def run_documents(user: User | None, runs: list[JobRun]) -> list[dict[str, Any]]:
-    """The runs as the API shows them, each with the bureau lines the user reads."""
+    """The runs as the API shows them, each with the bureau lines the user reads; for a bureau below
+    the root, rows are its lines' sum and the error text (which may name any department) is left out."""
     lines = bureau_lines(user, runs)
+    whole = access.sees_whole_runs(user)
     return [
         {
             **{name: getattr(run, name) for name in _RUN_FIELDS},
+            **({} if whole else {"rows": sum(line.rows for line in lines[run.id]), "error": None}),
             "bureaus": [
                 {
                     "bureau": line.bureau_code,
@@ -152,6 +155,8 @@ def run_now(user: User, name: str, year: int | None = None, month: int | None = 
     succeeded; the ledger still refuses a run while another, live one is running (None). A run
     whose owner died is marked abandoned and this one runs the period."""
     access.require_job_operator(user)
+    if not access.can_run_jobs_now(user):
+        raise access.refuse(user, f"run job {name} for the whole installation")
     jobs = current_jobs()
     if name not in jobs:
         raise access.NotFound(name)

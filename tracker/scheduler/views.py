@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError, fields, validate
 
+from tracker.auth import access
 from tracker.core.forms import FormSchema
 from tracker.reporting.overview import years_available
 from tracker.scheduler import service
@@ -32,6 +33,8 @@ def jobs() -> str:
         runs=runs,
         lines=service.bureau_lines(current_user, runs),
         years=years_available(),
+        can_run_now=access.can_run_jobs_now(current_user),
+        whole_runs=access.sees_whole_runs(current_user),
     )
 
 
