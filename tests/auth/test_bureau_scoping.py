@@ -85,6 +85,12 @@ def test_finance_reviews_and_unlocks_within_its_subtree_only(client, world, user
     )
     own = code in READS[username]
     assert (approve.status_code, unlock.status_code) == ((302, 302) if own else (404, 404))
+    if not own:  # 立即报送 and 重新发送 of a foreign department's package: as if it did not exist
+        send = client.post(
+            "/deliveries/send", data={"kind": "monitoring", "department": code, "year": "2023", "month": "6"}
+        )
+        resend = client.post(f"/deliveries/{place.delivery.id}/resend", data={"attempts": "0"})
+        assert (send.status_code, resend.status_code) == (404, 404)
     db_user = world.finance[username]
     assert access.can_unlock_report(db_user, place.department.id) is own
     assert access.can_run_evaluation(db_user, place.department.id) is own
