@@ -10,12 +10,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import QueryableAttribute
 
+from tracker.auth.finance_scope import finance_bureau_ids, finance_department_ids
+from tracker.auth.finance_scope import (
+    readable_bureaus as readable_bureaus,  # the bureau picker, through this door
+)
 from tracker.auth.models import User
-from tracker.budget import bureaus
 from tracker.budget.models import Bureau, Department, Project, Unit
 from tracker.core.errors import Forbidden, NotFound
 from tracker.extensions import db
@@ -50,39 +52,6 @@ def visible_department_ids(user: User | None) -> set[int] | None:
         unit = db.session.get(Unit, user.unit_id)
         return {unit.department_id} if unit else set()
     return set()
-
-
-def finance_department_ids(user: User) -> set[int] | None:
-    """The departments of a finance user's bureau and every bureau below it (SPEC §1a); ``None`` for
-    the root bureau (or a finance user placed nowhere): every department. Asked on every door of a
-    request, so it is read once per request."""
-    if not has_request_context():
-        return bureaus.subtree_department_ids(user.bureau)
-    cache: dict[tuple[int, int | None], set[int] | None] = g.setdefault("finance_department_ids", {})
-    key = (user.id, user.bureau_id)
-    if key not in cache:
-        cache[key] = bureaus.subtree_department_ids(user.bureau)
-    ids = cache[key]
-    return None if ids is None else set(ids)
-
-
-def finance_bureau_ids(user: User | None) -> set[int] | None:
-    """The bureaus a finance user reads (its own and those below); ``None`` for the root: all."""
-    if user is None or not is_finance(user):
-        return set()
-    bureau = user.bureau
-    if bureau is None or bureaus.is_root(bureau):
-        return None
-    return bureaus.subtree_bureau_ids(bureau)
-
-
-def readable_bureaus(user: User | None) -> list[Bureau]:
-    """The bureaus a finance user reads, by path (a parent before its children): the bureau picker."""
-    ids = finance_bureau_ids(user)
-    query = select(Bureau).order_by(Bureau.path)
-    if ids is not None:
-        query = query.where(Bureau.id.in_(ids or {-1}))
-    return list(db.session.scalars(query))
 
 
 def require_bureau(user: User | None, code: str) -> Bureau:
