@@ -31,7 +31,7 @@ def test_the_self_assessment_job_fired_on_feb_28_sends_last_years_package(scenar
     spec = configured_jobs()["reports.self_assessment"]
     _, params = spec.period(datetime(2024, 2, 28, 9, 0))
 
-    [delivery_id] = resolve(spec.func)(**params)
+    [delivery_id] = resolve(spec.func)(**params).ids
 
     record = db.session.get(Delivery, delivery_id)
     assert (record.kind, record.year, record.month, record.status) == ("self-assessment", 2023, 0, "sent")
@@ -50,7 +50,7 @@ def test_the_retry_job_fired_by_the_scheduler_retries_due_deliveries(scenario, s
 
 def test_the_midyear_job_sends_january_to_july(scenario, smtp):
     spec = configured_jobs()["reports.midyear_monitoring"]
-    [delivery_id] = resolve(spec.func)(**spec.period(datetime(2023, 8, 15, 9, 0))[1])
+    [delivery_id] = resolve(spec.func)(**spec.period(datetime(2023, 8, 15, 9, 0))[1]).ids
 
     record = db.session.get(Delivery, delivery_id)
     assert (record.kind, record.year, record.month) == ("monitoring", 2023, 7)
