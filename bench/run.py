@@ -42,8 +42,10 @@ def _app(url: str):
     return create_app("production", web=False, SQLALCHEMY_DATABASE_URI=url)
 
 
-def phase_load(url: str, departments: int, month: int) -> dict:
-    from bench.generate import TABLE_ORDER, generate
+def phase_load(url: str, departments: int, month: int, projects: Callable[[int], int] | None = None) -> dict:
+    """The generated province bulk loaded; ``projects`` (department number → its projects) makes
+    some departments wider than the generator's 20 projects (the rush bench's 1,000-indicator form)."""
+    from bench.generate import PROJECTS_PER_DEPARTMENT, TABLE_ORDER, generate
     from tracker.evaluation.bulk import bulk_insert
     from tracker.extensions import db
 
@@ -54,7 +56,7 @@ def phase_load(url: str, departments: int, month: int) -> dict:
         started = time.perf_counter()
         indicators = rows = 0
         with db.engine.begin() as connection:
-            for chunk in generate(departments, month=month):
+            for chunk in generate(departments, month=month, projects=projects or PROJECTS_PER_DEPARTMENT):
                 for name in TABLE_ORDER:
                     rows += bulk_insert(connection, tables[name], chunk.rows.get(name, []))
                 indicators += chunk.indicators
