@@ -167,9 +167,14 @@ def check_period(year: int, month: int) -> None:
         raise NotFound(f"period {year}-{month}")
 
 
-def report_indicators(department: Department, unit: Unit | None, year: int) -> list[Indicator]:
-    """The indicators of a unit's projects (or of the department as a whole), in target-file order."""
+def report_indicators(
+    department: Department, unit: Unit | None, year: int, *, only: int | None = None
+) -> list[Indicator]:
+    """The indicators of a unit's projects (or of the department as a whole), in target-file order;
+    with ``only``, that one indicator if it is among them (a live lamp reads no other)."""
     query = select(Indicator).where(Indicator.year == year)
+    if only is not None:
+        query = query.where(Indicator.id == only)
     if unit is not None:
         # The form groups by project: loaded with the join, not one query per project.
         query = (
@@ -318,7 +323,7 @@ def preview_lamp(
     the form's live lamps; nothing is stored."""
     check_period(year, month)
     department, unit = access.require_report_scope(user, unit_code, department_code)
-    indicator = next((i for i in report_indicators(department, unit, year) if i.id == indicator_id), None)
+    indicator = next(iter(report_indicators(department, unit, year, only=indicator_id)), None)
     if indicator is None:
         raise NotFound(f"indicator {indicator_id}")
     pack = department_rule_pack(department.id)
@@ -327,7 +332,11 @@ def preview_lamp(
         return None, errors, []
     previous = None
     if month > 1 and (before := find_report(department, unit, year, month - 1)) is not None:
-        previous = next((a for a in before.actuals if a.indicator_id == indicator_id), None)
+        previous = db.session.scalar(
+            select(IndicatorActual).where(
+                IndicatorActual.report_id == before.id, IndicatorActual.indicator_id == indicator_id
+            )
+        )
     return lamp_for(indicator, values, month, pack), {}, value_warnings(indicator, values, previous, pack)
 
 

@@ -14,13 +14,14 @@ from flask_login import current_user
 
 from tracker.auth.i18n import rule_text
 from tracker.core.errors import Conflict, InvalidState, ValidationFailed
-from tracker.reporting import evidence, reading, review, views_autosave, writing
+from tracker.reporting import evidence, form_view, reading, review, views_autosave, writing
 from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
 from tracker.reporting.reading import ReportData
 from tracker.reporting.values import ROW_FIELDS
 from tracker.reporting.views_common import (
     CONTROL_KEYS,
     LAMP_LABELS,
+    MODE_LABELS,
     bp,
     refused_fields,
     scope_args,
@@ -62,20 +63,28 @@ def _render_form(
 ) -> ResponseReturnValue:
     lamps = reading.typed_lamps(data, typed) if typed else {}
     path = scope_url("report", data)
+    grades = (*GRADES, NOT_APPLICABLE_GRADE)
+    sections = form_view.form_sections(
+        data,
+        typed=typed or {},
+        errors=errors or {},
+        conflict=conflict,
+        lamps=lamps,
+        modes=MODE_LABELS,
+        lamp_names=LAMP_LABELS,
+    )
+    choices = {"actual": grades, "forecast": grades, "likelihood": LIKELIHOODS}
     return render_template(
         "reporting/report.html",
         data=data,
+        sections=sections,
+        options=form_view.OptionTags({**choices, "deviation_category": DEVIATION_CATEGORIES}),
         form_path=path,
         own_version=views_autosave.own_saved_version(path),
-        typed=typed or {},
         errors=errors or {},
         confirm=confirm or {},
         conflict=conflict,
-        lamps=lamps,
         evidence=evidence.list_evidence(data.report),
-        grades=(*GRADES, NOT_APPLICABLE_GRADE),
-        likelihoods=LIKELIHOODS,
-        categories=DEVIATION_CATEGORIES,
         scope_url=lambda endpoint, **kw: scope_url(endpoint, data, **kw),
     ), status
 
@@ -91,11 +100,14 @@ def report(
 ) -> ResponseReturnValue:
     user = current_user._get_current_object()
     scope = scope_args(unit_code, dept_code)
-    data = reading.get_report(user, unit_code, year, month, **scope)
     if request.method == "GET":
-        return _render_form(data)
+        return _render_form(reading.get_report(user, unit_code, year, month, **scope))
+    # A post is the services' to check (access, version, values); the form is read again only to be
+    # shown again. The answer goes back to this address.
+    path = url_for(request.endpoint or "reporting.report", **(request.view_args or {}))
     values, refused, version = _form_values()
     if refused or version is None:
+        reading.get_report(user, unit_code, year, month, **scope)  # a foreign report is 404 all the same
         return refused_fields(refused or ["base_version"])
     action = request.form.get("action", "save")
     try:
@@ -108,7 +120,7 @@ def report(
         else:
             saved = writing.save_report(user, unit_code, year, month, values, version, **scope)
             flash(_("草稿已保存。"), "success")
-        views_autosave.remember_saved(scope_url("report", data), saved.version)
+        views_autosave.remember_saved(path, saved.version)
     except Conflict as exc:
         flash(str(exc), "error")
         # Both versions side by side: what was typed stays in the fields, what the other saved is
@@ -119,7 +131,7 @@ def report(
     except writing.NeedsConfirmation as exc:
         flash(_("草稿已保存。以下数值看起来不寻常，请核对；确认无误请勾选“已核对”后再提交。"), "warning")
         shown = reading.get_report(user, unit_code, year, month, **scope)
-        views_autosave.remember_saved(scope_url("report", data), shown.version)
+        views_autosave.remember_saved(path, shown.version)
         return _render_form(shown, confirm=exc.warnings)
     except InvalidState as exc:
         flash(exc.message, "error")
@@ -132,7 +144,7 @@ def report(
             errors=exc.errors,
             status=422,
         )
-    return redirect(scope_url("report", data))
+    return redirect(path)
 
 
 @bp.route("/reports/<unit_code>/<int:year>/<int:month>/lamp", methods=["POST"])
