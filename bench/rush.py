@@ -26,6 +26,7 @@ Load and clerks are bounded: ``--clerks`` ≤ 1,000 and ≤ the units loaded, an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import socket
@@ -177,6 +178,16 @@ class Server:
             return []
         return [int(pid) for pid in children.split()]
 
+    def cpu_seconds(self) -> float:
+        """CPU time the workers have used (every thread's, from the scheduler's own count): what a
+        request cost the server, whatever else the machine is running."""
+        total = 0
+        for pid in self.workers():
+            for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+                with contextlib.suppress(OSError, ValueError, IndexError):  # a thread just ended
+                    total += int(task.read_text().split()[0])
+        return total / 1e9
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -204,6 +215,7 @@ class Sampler:
         self.server, self.engine = server, create_engine(url, pool_size=1)
         self.database = make_url(url).database
         self.rss_kib = self.connections = 0
+        self.cpu = 0.0  # the workers' CPU seconds over the phase
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -243,16 +255,18 @@ def phase_form(server: Server, repeat: int) -> dict:
         clerks.log_in(browser, FORM_USER, PASSWORD)
         page = browser.request("warm", "GET", path)
         form = clerks.read_form(page)
-        gets, saves = [], []
+        gets, saves, get_cpu, save_cpu = [], [], [], []
         for round_ in range(repeat + 1):
             control = [("csrf_token", form.token), ("base_version", str(form.version)), ("action", "save")]
             values = form.values("1" if round_ % 2 else "0.9")  # every value changes each time
-            started = time.perf_counter()
+            cpu, started = server.cpu_seconds(), time.perf_counter()
             browser.request("form save", "POST", path, form=control + values, expect=302)
             saves.append(time.perf_counter() - started)  # the first one inserts the rows
-            started = time.perf_counter()
+            save_cpu.append(server.cpu_seconds() - cpu)
+            cpu, started = server.cpu_seconds(), time.perf_counter()
             page = browser.request("form GET", "GET", path)
             gets.append(time.perf_counter() - started)
+            get_cpu.append(server.cpu_seconds() - cpu)
             form = clerks.read_form(page)
     finally:
         browser.close()
@@ -261,13 +275,17 @@ def phase_form(server: Server, repeat: int) -> dict:
         "html_kib": len(page) / 1024,
         "get": statistics.median(gets),
         "save": statistics.median(saves[1:]),
+        "get_cpu": statistics.median(get_cpu),
+        "save_cpu": statistics.median(save_cpu[1:]),
         "first_save": saves[0],
     }
 
 
 def phase_crowd(server: Server, url: str, flows: list, max_seconds: float) -> tuple[clerks.Crowd, Sampler]:
     with Sampler(server, url) as sampler:
+        cpu = server.cpu_seconds()
         outcome = clerks.crowd("127.0.0.1", server.port, flows, time.monotonic() + max_seconds)
+        sampler.cpu = server.cpu_seconds() - cpu
     return outcome, sampler
 
 
@@ -278,19 +296,18 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f}"
 
 
-def report(args, loaded: dict, results: dict) -> None:
+def report(args: argparse.Namespace, loaded: dict, results: dict) -> None:
     print(
         f"\nbench.rush: {args.departments} departments ({loaded['indicators']:,} indicators), "
         f"{args.clerks} clerks, gunicorn -w {args.workers} --threads {args.threads}, PostgreSQL "
         f"{make_url(args.url).database}"
     )
-    yard = results.get("login")
-    yard_p95 = yard_rps = None
-    if yard:
-        crowd, sampler = yard
+    yard_p95 = yard_rps = yard_cpu = None
+    if "login" in results:
+        crowd, sampler = results["login"]
         times = [s.seconds for s in crowd.recorder.samples if s.ok]
-        yard_rps = len(times) / crowd.seconds
-        yard_p95 = clerks.percentile(times, 95)
+        yard_rps, yard_p95 = len(times) / crowd.seconds, clerks.percentile(times, 95)
+        yard_cpu = sampler.cpu / max(len(times), 1)
     print(
         f"\n{'requests':<22}{'count':>7}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'p95 ×/login':>13}"
     )
@@ -298,43 +315,42 @@ def report(args, loaded: dict, results: dict) -> None:
         if phase not in results:
             continue
         crowd, _sampler = results[phase]
-        kinds = ["yardstick GET /login"] if phase == "login" else list(KINDS)
-        for kind in kinds:
+        for kind in ["yardstick GET /login"] if phase == "login" else list(KINDS):
             samples = [s for s in crowd.recorder.samples if s.kind == kind]
             ok = [s.seconds for s in samples if s.ok]
-            errors = len(samples) - len(ok)
             p95 = clerks.percentile(ok, 95)
             ratio = f"{p95 / yard_p95:.1f}" if yard_p95 else "–"
             print(
-                f"{kind:<22}{len(samples):>7}{errors:>8}{_ms(clerks.percentile(ok, 50)):>9}{_ms(p95):>9}"
-                f"{_ms(clerks.percentile(ok, 99)):>9}{ratio:>13}"
+                f"{kind:<22}{len(samples):>7}{len(samples) - len(ok):>8}{_ms(clerks.percentile(ok, 50)):>9}"
+                f"{_ms(p95):>9}{_ms(clerks.percentile(ok, 99)):>9}{ratio:>13}"
             )
     print()
     for phase, label in (("login", "yardstick (GET /login)"), ("rush", "rush (clerks' flows)")):
         if phase not in results:
             continue
         crowd, sampler = results[phase]
-        line = (
-            f"{label:<24} {crowd.seconds:6.1f}s  flows ok {crowd.flows}/{crowd.flows + crowd.failed}  "
+        print(
+            f"{label:<24}{crowd.seconds:6.1f}s  flows ok {crowd.flows}/{crowd.flows + crowd.failed}  "
             f"peak worker RSS {sampler.rss_kib / 1024:.0f} MiB  peak DB connections {sampler.connections}"
         )
         if phase == "login":
-            line += f"  {yard_rps:.0f} GET /login per s"
+            print(f"{'':<24}{yard_rps:.0f} GET /login a second; server CPU {_ms(yard_cpu)} ms a GET /login")
         else:
-            per_minute = crowd.flows / crowd.seconds * 60
-            line += f"  {per_minute:.0f} forms/minute"
-            if yard_rps:
-                cost = yard_rps / (crowd.flows / crowd.seconds) if crowd.flows else float("inf")
-                line += f"  one flow = {cost:.1f} GET /login (goal ≤ 40)"
-        print(line)
+            flow_cpu = sampler.cpu / max(crowd.flows, 1)
+            line = f"{'':<24}{crowd.flows / crowd.seconds * 60:.0f} forms/minute; server CPU {_ms(flow_cpu)} ms a flow"
+            if yard_rps and yard_cpu and crowd.flows:
+                by_rate = yard_rps / (crowd.flows / crowd.seconds)
+                line += f"; one flow = {by_rate:.1f} GET /login by throughput, {flow_cpu / yard_cpu:.1f} by server CPU (goal ≤ 40)"
+            print(line)
         for failure in sorted(set(crowd.failures))[:8]:
             print(f"    failed: {failure} (×{crowd.failures.count(failure)})")
     if "form" in results:
         f = results["form"]
         print(
-            f"form phase: {f['indicators']} indicators, {f['html_kib']:.0f} KiB; median of {args.repeat}: "
-            f"GET {_ms(f['get'])} ms (goal ≤ 150), save of every value {_ms(f['save'])} ms (goal ≤ 100); "
-            f"first save (inserts) {_ms(f['first_save'])} ms"
+            f"form, {f['indicators']} indicators ({f['html_kib']:.0f} KiB), median of {args.repeat}: "
+            f"GET {_ms(f['get'])} ms (goal ≤ 150), save of every value {_ms(f['save'])} ms (goal ≤ 100), "
+            f"first save (inserts) {_ms(f['first_save'])} ms;\n{'':<24}server CPU: GET {_ms(f['get_cpu'])} ms, "
+            f"save {_ms(f['save_cpu'])} ms"
         )
 
 
