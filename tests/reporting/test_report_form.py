@@ -362,3 +362,21 @@ def test_the_lamp_endpoint_returns_the_warnings_of_the_typed_value(client, world
         report_url(world) + "/lamp", json={"indicator_id": world.count.id, "values": {"actual": "60"}}
     ).get_json()
     assert result["warnings"] == ["累计值 60 低于上月的 80：累计型指标的年度累计值不应减少"]
+
+
+def test_what_a_row_prints_is_escaped_names_typed_values_and_errors(client, world, session):
+    """The rows print without autoescaping (issue 13 §3, form_view escapes them): markup in a name,
+    a unit, a typed value and the error quoting it arrives as text."""
+    world.count.name = '<b id="x">办件</b>'
+    world.count.target_unit = "<i>件</i>"
+    session.commit()
+    login_as(client, world.reporter)
+    page = client.get(report_url(world)).get_data(as_text=True)
+    assert '<b id="x">' not in page and "<i>件</i>" not in page
+    assert "&lt;b id=&#34;x&#34;&gt;办件&lt;/b&gt;" in page and "&lt;i&gt;件&lt;/i&gt;" in page
+    typed = '"><script>alert(1)</script>'
+    response = client.post(report_url(world), data=form({world.count: {"actual": typed}}, 0))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<script>alert(1)</script>" not in page
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
