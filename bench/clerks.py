@@ -62,10 +62,19 @@ class Recorder:
 class Browser:
     """One clerk's browser: a keep-alive connection to the server and its cookies."""
 
-    def __init__(self, host: str, port: int, recorder: Recorder, timeout: float = 120.0):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        recorder: Recorder,
+        timeout: float = 120.0,
+        cpu: Callable[[], float] | None = None,
+    ):
         require_loopback(host)
         self.host, self.port, self.timeout = host, port, timeout
         self.recorder = recorder
+        #: The server's CPU seconds so far: with it, each request's cost is recorded too (``kind cpu``).
+        self.cpu = cpu
         self.cookies: dict[str, str] = {}
         self.connection: http.client.HTTPConnection | None = None
 
@@ -118,6 +127,7 @@ class Browser:
             headers["Content-Type"] = "application/json"
         if csrf:
             headers["X-CSRFToken"] = csrf
+        cpu = self.cpu() if self.cpu else 0.0
         started = time.perf_counter()
         try:
             response, data = self._send(method, path, body, headers)
@@ -125,6 +135,8 @@ class Browser:
             self.recorder.add(kind, time.perf_counter() - started, False, type(exc).__name__)
             raise Failed(f"{kind}: {type(exc).__name__}") from exc
         seconds = time.perf_counter() - started
+        if self.cpu:
+            self.recorder.add(kind + " cpu", self.cpu() - cpu, True)
         for header in response.msg.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             value = rest.split(";", 1)[0]

@@ -14,6 +14,8 @@ in the local redis under a key prefix of this run), on a free loopback port.
 
 Phases, in the order given:
 
+- ``solo``: 5 clerks one after the other, nothing else in flight: the workers' CPU time of each
+  request type, and of a flow in GET /login.
 - ``form``: one clerk alone; the 1,000-indicator form's GET and a save of every value (each save
   changes every value), median of ``--repeat``.
 - ``login``: the yardstick, N clerks sending 8 ``GET /login`` each (as many requests as a flow).
@@ -52,6 +54,9 @@ PASSWORD = "bench-rush-password-1"
 FORM_UNIT, FORM_USER = "101001", "rush-form"
 MAX_CLERKS = 1000
 KINDS = ("login GET", "login POST", "form GET", "lamp POST", "save POST", "submit POST")
+PHASES = ("form", "solo", "login", "rush")
+#: Clerks of the solo phase (the last units: the rush's clerks are the first).
+SOLO = 5
 
 
 # ---------------------------------------------------------------- database and accounts
@@ -281,6 +286,24 @@ def phase_form(server: Server, repeat: int) -> dict:
     }
 
 
+def phase_solo(server: Server, accounts: list[tuple[str, str]]) -> dict[str, float]:
+    """One clerk at a time through the flow, and GET /login as often: the server's CPU time of each
+    request type (median), with nothing else in flight to share it with."""
+    recorder = clerks.Recorder()
+    for username, unit in accounts:
+        browser = clerks.Browser("127.0.0.1", server.port, recorder, cpu=server.cpu_seconds)
+        try:
+            clerks.yardstick_flow(browser)
+            clerks.clerk_flow(browser, username, PASSWORD, unit, YEAR, MONTH)
+        finally:
+            browser.close()
+    costs: dict[str, list[float]] = {}
+    for sample in recorder.samples:
+        if sample.kind.endswith(" cpu"):
+            costs.setdefault(sample.kind.removesuffix(" cpu"), []).append(sample.seconds)
+    return {kind: statistics.median(values) for kind, values in costs.items()}
+
+
 def phase_crowd(server: Server, url: str, flows: list, max_seconds: float) -> tuple[clerks.Crowd, Sampler]:
     with Sampler(server, url) as sampler:
         cpu = server.cpu_seconds()
@@ -344,6 +367,17 @@ def report(args: argparse.Namespace, loaded: dict, results: dict) -> None:
             print(line)
         for failure in sorted(set(crowd.failures))[:8]:
             print(f"    failed: {failure} (×{crowd.failures.count(failure)})")
+    if "solo" in results:
+        solo = results["solo"]
+        kinds = [k for k in ("yardstick GET /login", *KINDS) if k in solo]
+        print(
+            f"one clerk alone, server CPU ms (median of {SOLO}): "
+            + ", ".join(f"{k} {_ms(solo[k])}" for k in kinds)
+        )
+        if "yardstick GET /login" in solo and all(k in solo for k in KINDS):
+            flow = sum(solo[k] * (3 if k == "lamp POST" else 1) for k in KINDS)
+            login = solo["yardstick GET /login"]
+            print(f"{'':<24}a flow {_ms(flow)} ms = {flow / login:.1f} GET /login (goal ≤ 40)")
     if "form" in results:
         f = results["form"]
         print(
@@ -357,9 +391,9 @@ def report(args: argparse.Namespace, loaded: dict, results: dict) -> None:
 def main(args: argparse.Namespace) -> None:
     clerks.require_loopback(make_url(args.url).host or "localhost")
     phases = [p for p in args.phases.split(",") if p]
-    unknown = sorted(set(phases) - {"form", "login", "rush"})
+    unknown = sorted(set(phases) - set(PHASES))
     if unknown:
-        raise SystemExit(f"unknown phases: {', '.join(unknown)} (known: form, login, rush)")
+        raise SystemExit(f"unknown phases: {', '.join(unknown)} (known: {', '.join(PHASES)})")
     if not 1 <= args.clerks <= MAX_CLERKS:
         raise SystemExit(f"--clerks must be 1…{MAX_CLERKS}")
     create_database(args.url)
@@ -367,7 +401,7 @@ def main(args: argparse.Namespace) -> None:
     try:
         started = time.perf_counter()
         loaded, accounts = load(args.url, args.departments, args.form_indicators)
-        if len(accounts) < args.clerks:
+        if len(accounts) < args.clerks + SOLO:
             raise SystemExit(f"{len(accounts)} units for {args.clerks} clerks: load more --departments")
         print(
             f"  loaded {loaded['indicators']:,} indicators, {len(accounts) + 1} accounts in "
@@ -382,6 +416,8 @@ def main(args: argparse.Namespace) -> None:
                 started = time.perf_counter()
                 if phase == "form":
                     results["form"] = phase_form(server, args.repeat)
+                elif phase == "solo":
+                    results["solo"] = phase_solo(server, accounts[-SOLO:])
                 elif phase == "login":
                     flows = [clerks.yardstick_flow] * args.clerks
                     results["login"] = phase_crowd(server, args.url, flows, args.max_seconds)
@@ -411,7 +447,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--departments", type=int, default=250)
     parser.add_argument("--clerks", type=int, default=200)
-    parser.add_argument("--phases", default="form,login,rush")
+    parser.add_argument("--phases", default=",".join(PHASES))
     parser.add_argument("--form-indicators", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=7, help="rounds of the form phase")
     parser.add_argument("--max-seconds", type=float, default=180, help="ceiling of each crowd phase")
