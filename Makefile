@@ -13,7 +13,7 @@ RUNTIME_LOCK := requirements/runtime.txt
 DEV_LOCK := requirements/dev.txt
 PIP := $(BIN)/python -m pip
 
-.PHONY: install install-runtime lock system-deps run web scheduler test test-postgresql lint typecheck pytest bench translations clean
+.PHONY: install install-runtime lock system-deps run web scheduler test test-postgresql lint typecheck pytest bench bench-rush translations clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -106,6 +106,10 @@ test-postgresql:
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The 5th of the month through gunicorn (README, "Bench"): RUSH_ARGS='--clerks 50 --departments 100'.
+bench-rush: install translations
+	$(BIN)/python -m bench.rush $(RUSH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache test-output
