@@ -45,7 +45,9 @@ def test_the_city_picks_its_county_from_the_picker(live_server, page):
 def test_the_county_sees_its_own_department_only(live_server, page, screenshots):
     live_server.login(page, "finance-xiuwu")
     for path in ("/dashboard?year=2023&month=6", "/monitoring?year=2023&month=6", "/deliveries", "/review"):
-        page.goto(live_server.url + path)
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.ok, path
+        expect(page.locator("main h1")).to_be_visible()
         expect(page.locator("main")).not_to_contain_text(CITY_DEPARTMENT)
     page.goto(f"{live_server.url}/monitoring?year=2023&month=6")
     expect(page.locator("main")).to_contain_text(COUNTY_DEPARTMENT)

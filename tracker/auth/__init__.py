@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, user_unauthorized
 
 from tracker.auth.access import Forbidden, NotFound
+from tracker.auth.finance_scope import FINANCE_SCOPE_CACHE
 from tracker.auth.models import User
 from tracker.extensions import login_manager
 
@@ -51,8 +52,10 @@ def init_web(app: Flask) -> None:
     @app.before_request
     def _forget_cached_user() -> None:
         """Each request's user comes from its own cookie: ``g`` outlives a request when an outer app
-        context is active (tests, scripts), and Flask-Login caches the user there."""
+        context is active (tests, scripts), and Flask-Login caches the user there — and the access
+        rule the finance user's subtree."""
         g.pop("_login_user", None)
+        g.pop(FINANCE_SCOPE_CACHE, None)
 
     @app.before_request
     def _idle_timeout() -> ResponseReturnValue | None:

@@ -12,7 +12,10 @@ from tracker.budget import bureaus
 from tracker.budget.models import Bureau
 from tracker.extensions import db
 
-__all__ = ["finance_department_ids", "finance_bureau_ids", "readable_bureaus"]
+__all__ = ["finance_department_ids", "finance_bureau_ids", "readable_bureaus", "FINANCE_SCOPE_CACHE"]
+
+#: Where a request keeps the subtrees it read (``flask.g``), forgotten when the next request begins.
+FINANCE_SCOPE_CACHE = "finance_department_ids"
 
 
 def _is_finance(user: User | None) -> bool:
@@ -25,7 +28,7 @@ def finance_department_ids(user: User) -> set[int] | None:
     request, so it is read once per request."""
     if not has_request_context():
         return bureaus.subtree_department_ids(user.bureau)
-    cache: dict[tuple[int, int | None], set[int] | None] = g.setdefault("finance_department_ids", {})
+    cache: dict[tuple[int, int | None], set[int] | None] = g.setdefault(FINANCE_SCOPE_CACHE, {})
     key = (user.id, user.bureau_id)
     if key not in cache:
         cache[key] = bureaus.subtree_department_ids(user.bureau)

@@ -98,10 +98,8 @@ def overdue_reminders(on: date) -> list[Reminder]:
     if not scopes:
         return []
     # Each bureau's due dates (SPEC §1a), read once per bureau its departments are in.
-    by_bureau = {
-        department.bureau_id: deadlines_for_year(year, department.bureau)
-        for department in {r.department.id: r.department for r in scopes}.values()
-    }
+    bureaus_of = {r.department.bureau_id: r.department.bureau for r in scopes}
+    by_bureau = {key: deadlines_for_year(year, bureau) for key, bureau in bureaus_of.items()}
     due_months = sorted({m for deadlines in by_bureau.values() for m in months if on > deadlines[m]})
     if not due_months:
         return []

@@ -62,7 +62,11 @@ def _visible_departments(
     if bureau is not None:
         ids = bureaus.subtree_department_ids(bureau)
         if ids is not None:
-            return list(db.session.scalars(select(Department).where(Department.id.in_(ids or {-1}))))
+            return list(
+                db.session.scalars(
+                    select(Department).where(Department.id.in_(ids or {-1})).order_by(Department.code)
+                )
+            )
     if access.visible_department_ids(user) is None:
         return None
     return access.readable_departments(user)
