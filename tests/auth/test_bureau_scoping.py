@@ -198,3 +198,24 @@ def test_the_deadlines_page_shows_the_bureaus_own_and_inherited_dates(client, wo
     assert answer.status_code == 302
     assert deadlines.deadline_for(2023, 8, world.places["K101"].department) == date(2023, 9, 8)
     assert deadlines.deadline_for(2023, 8, world.places["K201"].department) == date(2023, 9, 5)
+
+
+def test_a_bureaus_settings_are_in_its_own_audit_log_and_its_parents_not_its_neighbours(client, world):
+    """中江县 sets a due date and 德阳市 its recipients: 中江's log shows its own change, not the city's;
+    the city's shows both; the root's every one."""
+    from datetime import date
+
+    from tracker.reporting import deadlines
+    from tracker.reports.recipients import set_recipients
+
+    deadlines.set_deadline(world.finance["fin-zj"], 2023, 10, date(2023, 11, 17))
+    set_recipients(world.finance["fin-dy"], None, "dy-czj@example.org")
+
+    def logged(username: str) -> set[str]:
+        login_as(client, world.finance[username])
+        text = client.get("/audit").get_data(as_text=True)
+        return {marker for marker in ("2023-11-17", "dy-czj@example.org") if marker in text}
+
+    assert logged("fin-zj") == {"2023-11-17"}
+    assert logged("fin-dy") == {"2023-11-17", "dy-czj@example.org"}
+    assert logged("fin-root") == {"2023-11-17", "dy-czj@example.org"}

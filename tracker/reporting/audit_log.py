@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from tracker.auth import access
 from tracker.auth.models import User
@@ -22,6 +22,10 @@ MAX_PAGE = 10_000
 
 class UnitOfOtherDepartment(ValueError):
     """The unit asked for is not one of the department asked for."""
+
+
+#: Entries of a bureau's own settings, whose ``entity_id`` is the bureau (None: the root).
+BUREAU_SETTINGS = ("reporting_deadline", "report_recipient")
 
 
 @dataclass
@@ -72,7 +76,13 @@ def audit_page(
     elif (visible := access.visible_department_ids(user)) is not None:
         # A bureau below the root: its subtree's departments only (SPEC §1a).
         codes = select(Department.code).where(Department.id.in_(visible or {-1}))
-        query = query.where(AuditEntry.department_code.in_(codes))
+        # And the settings its bureaus made for their subtrees (due dates, recipients).
+        settings = and_(
+            AuditEntry.entity.in_(BUREAU_SETTINGS),
+            AuditEntry.department_code.is_(None),
+            AuditEntry.entity_id.in_(access.finance_bureau_ids(user) or {-1}),
+        )
+        query = query.where(or_(AuditEntry.department_code.in_(codes), settings))
     if unit is not None:
         query = query.where(AuditEntry.unit_code == unit.code)
     if year:

@@ -137,6 +137,7 @@ def set_deadline(user: User, year: int, month: int, due_date: date) -> None:
         "update",
         "reporting_deadline",
         user=user,
+        entity_id=key,  # the bureau whose date it is (None: the root's)
         field="due_date",
         old=old,
         new=due_date,

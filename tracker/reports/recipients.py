@@ -134,6 +134,10 @@ def set_recipients(user: User, department_code: str | None, text: str) -> list[s
         "set_recipients",
         "report_recipient",
         user=user,
+        # The bureau whose addresses they are, for its own audit log (None: the root's or a department's).
+        entity_id=None
+        if department is not None or user.bureau is None or bureaus.is_root(user.bureau)
+        else user.bureau.id,
         new=", ".join(addresses),
         department_code=department.code if department else None,
     )
