@@ -219,3 +219,14 @@ def test_a_bureaus_settings_are_in_its_own_audit_log_and_its_parents_not_its_nei
     assert logged("fin-zj") == {"2023-11-17"}
     assert logged("fin-dy") == {"2023-11-17", "dy-czj@example.org"}
     assert logged("fin-root") == {"2023-11-17", "dy-czj@example.org"}
+
+
+def test_a_finance_user_must_name_its_bureau_once_there_is_a_tree(world):
+    """Placed nowhere, a finance user would read the whole province: refused, naming the root."""
+    from tracker.auth.services import AccountError, create_user
+
+    with pytest.raises(AccountError) as refused:
+        create_user("fin-new", "a-long-password-1", "finance")
+    assert "须指定所属财政局" in str(refused.value) and "510000 四川省财政厅" in str(refused.value)
+    placed = create_user("fin-gh", "a-long-password-1", "finance", bureau_code="510681")
+    assert access.visible_department_ids(placed) == {world.places["K201"].department.id}

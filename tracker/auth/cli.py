@@ -13,7 +13,7 @@ from tracker.auth.models import ROLES
 @click.option("--role", type=click.Choice(ROLES), required=True, help="reporter|department|finance|admin")
 @click.option("--unit", "unit_code", help="预算单位编码 (reporter)")
 @click.option("--department", "department_code", help="部门编码 (department)")
-@click.option("--bureau", "bureau_code", help="财政局编码 (finance; 省略则属根财政局)")
+@click.option("--bureau", "bureau_code", help="财政局编码 (finance; 已导入财政局层级时必填)")
 @click.option("--display-name", default="", help="显示名称")
 @click.option("--email", default=None, help="电子邮箱（逾期提醒、报送通知）")
 @click.option(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from tracker.auth import access
 from tracker.auth.models import ROLES, User, UserSession
 from tracker.auth.passwords import dummy_verify, hash_password, verify
+from tracker.budget.bureaus import root_bureau
 from tracker.budget.models import Bureau, Department, Unit
 from tracker.core import audit
 from tracker.extensions import db
@@ -179,8 +180,18 @@ def _placement(
 
 
 def _bureau(role: str, bureau_code: str | None) -> Bureau | None:
-    """A finance user's 财政局 (SPEC §1a); none is the root. No other role belongs to one."""
+    """A finance user's 财政局 (SPEC §1a). No other role belongs to one. Before a tree is imported
+    a finance user belongs to no bureau (the one finance bureau); once one is, each names its bureau —
+    a forgotten one would read the whole province."""
     if not bureau_code:
+        if role == "finance" and (root := root_bureau()) is not None:
+            raise AccountError(
+                gettext(
+                    "已导入财政局层级：财政局用户须指定所属财政局（省级财政局请选“%(root)s”）。",
+                    root=f"{root.code} {root.name}",
+                ),
+                "bureau_code",
+            )
         return None
     if role != "finance":
         raise AccountError(gettext("只有财政局用户属于某个财政局。"), "bureau_code")
@@ -215,7 +226,7 @@ def create_user(
     bureau_code: str | None = None,
 ) -> User:
     """A new user. A reporter needs ``unit_code``, a department user ``department_code``; a
-    finance user may name its ``bureau_code`` (none: the root).
+    finance user its ``bureau_code`` once a bureau tree is imported.
 
     ``actor`` is the 系统管理员 on the /users page (checked); the CLI passes none (shell access is trusted).
     """
