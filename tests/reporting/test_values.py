@@ -108,3 +108,14 @@ def test_fields_with_bad_or_forbidden_values_are_refused(raw, field):
 def test_every_error_of_a_row_is_reported_at_once():
     _, errors = _row({"actual": "abc", "forecast": "-1", "likelihood": "x"})
     assert set(errors) == {"actual", "forecast", "likelihood"}
+
+
+def test_a_refused_choice_or_text_names_its_field_in_the_pages_language(app):
+    from flask_babel import force_locale
+
+    raw = {"actual": "很好", "likelihood": "也许", "deviation_cause": "长" * 2001}
+    with app.test_request_context(), force_locale("en"):
+        _, errors = _row(raw, qualitative=True)
+    assert "must be one of" in errors["actual"][0] and "完成情况" not in errors["actual"][0]
+    assert errors["likelihood"][0].startswith("Likelihood must be one of")
+    assert "偏差原因说明" not in errors["deviation_cause"][0] and "at most" in errors["deviation_cause"][0]

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from tracker.core.text import N_
 from tracker.reporting.models import DEVIATION_CATEGORIES, GRADES, LIKELIHOODS
 from tracker.rules.actuals import NOT_APPLICABLE_TEXT, NOT_APPLICABLE_WORDS
 from tracker.rules.cells import control_character_names, control_characters
@@ -103,18 +104,19 @@ def parse_number(value: Any, unit: str = "", *, target_max: Decimal | None = Non
 
 
 def _choice(value: Any, choices: tuple[str, ...], label: str) -> str | None:
+    """``label`` is a msgid (``N_``), translated only for an error: a save checks 1,000 rows."""
     text = _text(value)
     if not text:
         return None
     if text not in choices:
-        raise NumberError(_("%(label)s应为 %(choices)s 之一", label=label, choices="、".join(choices)))
+        raise NumberError(_("%(label)s应为 %(choices)s 之一", label=_(label), choices="、".join(choices)))
     return text
 
 
 def _long_text(value: Any, label: str) -> str | None:
     text = _text(value)
     if len(text) > MAX_TEXT:
-        raise NumberError(_("%(label)s最多 %(count)s 个字", label=label, count=MAX_TEXT))
+        raise NumberError(_("%(label)s最多 %(count)s 个字", label=_(label), count=MAX_TEXT))
     return text or None
 
 
@@ -160,8 +162,8 @@ def parse_row(
         values.grade = NOT_APPLICABLE_TEXT
     if qualitative:
         if not not_applicable:
-            attempt("actual", lambda v: setattr(values, "grade", _choice(v, GRADES, _("完成情况"))))
-        attempt("forecast", lambda v: setattr(values, "forecast_grade", _choice(v, GRADES, _("全年预计"))))
+            attempt("actual", lambda v: setattr(values, "grade", _choice(v, GRADES, N_("完成情况"))))
+        attempt("forecast", lambda v: setattr(values, "forecast_grade", _choice(v, GRADES, N_("全年预计"))))
         attempt("grade_percent", lambda v: setattr(values, "grade_percent", parse_number(v, "%")))
         if values.grade_percent is not None:
             band = bands.get(values.grade or "")
@@ -187,14 +189,16 @@ def parse_row(
         if _text(raw.get("grade_percent")):
             errors.setdefault("grade_percent", []).append(_("只有定性指标可以填写百分比"))
     attempt(
-        "likelihood", lambda v: setattr(values, "likelihood", _choice(v, LIKELIHOODS, _("完成目标可能性")))
+        "likelihood", lambda v: setattr(values, "likelihood", _choice(v, LIKELIHOODS, N_("完成目标可能性")))
     )
     attempt(
         "deviation_category",
-        lambda v: setattr(values, "deviation_category", _choice(v, DEVIATION_CATEGORIES, _("偏差原因类别"))),
+        lambda v: setattr(values, "deviation_category", _choice(v, DEVIATION_CATEGORIES, N_("偏差原因类别"))),
     )
-    attempt("deviation_cause", lambda v: setattr(values, "deviation_cause", _long_text(v, _("偏差原因说明"))))
     attempt(
-        "corrective_measure", lambda v: setattr(values, "corrective_measure", _long_text(v, _("改进措施")))
+        "deviation_cause", lambda v: setattr(values, "deviation_cause", _long_text(v, N_("偏差原因说明")))
+    )
+    attempt(
+        "corrective_measure", lambda v: setattr(values, "corrective_measure", _long_text(v, N_("改进措施")))
     )
     return values, errors
