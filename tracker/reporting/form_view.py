@@ -23,7 +23,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from tracker.auth.i18n import fmt_number, rule_text, term
+from tracker.auth.i18n import current_lang, fmt_number, term
+from tracker.auth.rule_texts import translate_rule_text
 from tracker.budget.models import Project
 from tracker.reporting.reading import ReportData, ReportRow
 from tracker.reporting.views_common import plain
@@ -106,6 +107,11 @@ class _Labels:
     def __init__(self, modes: Mapping[str, str], lamps: Mapping[str, str]):
         self._modes, self._lamps = modes, lamps
         self._cache: dict[tuple[str, str], str] = {}
+        self._lang = current_lang()  # rule_text asks Flask-Babel for the locale at every call
+
+    def rule(self, text: str | None) -> str:
+        """:func:`~tracker.auth.i18n.rule_text` in the page's language, found once."""
+        return translate_rule_text(text, self._lang)
 
     def mode(self, mode: str) -> str:
         key = ("mode", mode)
@@ -189,9 +195,9 @@ def _row(
         values={name: html(value) for name, value in values.items()},
         lamp_class=html(lamp.status.replace("/", "")),
         lamp_label=html(labels.lamp(lamp.status)),
-        lamp_explain=html(rule_text(lamp.explain)),
+        lamp_explain=html(labels.rule(lamp.explain)),
         show_cause=bool(show_cause),
-        warnings=[html(rule_text(w)) for w in row.warnings] if typed is None else [],
+        warnings=[html(labels.rule(w)) for w in row.warnings] if typed is None else [],
         disabled=not editable or bool(indicator.computed_metric),
         extra=typed is not None or bool(errors),
         typed=typed is not None,
