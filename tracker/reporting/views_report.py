@@ -37,16 +37,17 @@ def _form_values() -> tuple[dict[int, dict[str, str]], list[str], int | None]:
     """(values by indicator, refused keys, base version) of the posted form."""
     values: dict[int, dict[str, str]] = {}
     refused: list[str] = []
-    for key in request.form:
+    form = request.form  # bound once: the proxy costs a lookup each of 3,000+ keys
+    for key in form:
         if key in CONTROL_KEYS:
             continue
         match = _FIELD_KEY.match(key)
         if match and match.group(2) in ROW_FIELDS:
-            values.setdefault(int(match.group(1)), {})[match.group(2)] = request.form.get(key, "")
+            values.setdefault(int(match.group(1)), {})[match.group(2)] = form.get(key, "")
         else:
             refused.append(key)
     try:
-        version = int(request.form.get("base_version", ""))
+        version = int(form.get("base_version", ""))
     except ValueError:
         version = None
     return values, refused, version
