@@ -43,7 +43,8 @@ class User(UserMixin, Model):
 
     unit = relationship("Unit")
     department = relationship("Department")
-    bureau = relationship("Bureau")
+    #: Loaded with the user: every finance request asks the access rule for its bureau's subtree.
+    bureau = relationship("Bureau", lazy="joined")
 
     @property
     def session_key(self) -> str | None:
