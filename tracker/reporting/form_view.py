@@ -27,21 +27,14 @@ from tracker.auth.i18n import current_lang, fmt_number, term
 from tracker.auth.rule_texts import translate_rule_text
 from tracker.budget.models import Project
 from tracker.reporting.reading import ReportData, ReportRow
+from tracker.reporting.values import ROW_FIELDS
 from tracker.reporting.views_common import plain
 from tracker.rules import NOT_APPLICABLE_GRADE, IndicatorLamp
 
 __all__ = ["FormRow", "FormSection", "form_sections", "OptionTags"]
 
-#: Every field of a row, in the order the page shows them.
-FIELDS = (
-    "actual",
-    "grade_percent",
-    "forecast",
-    "likelihood",
-    "deviation_category",
-    "deviation_cause",
-    "corrective_measure",
-)
+#: Every field of a row, in the order the page shows them: those a user may set.
+FIELDS = ROW_FIELDS
 _CAUSE_FIELDS = ("deviation_category", "deviation_cause", "corrective_measure")
 
 
