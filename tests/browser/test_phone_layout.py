@@ -46,3 +46,38 @@ def test_the_form_is_a_table_at_a_desk(page, live_server, screenshots):
     assert page.locator("#mainnav").is_visible()
     assert not page.locator("label.nav-toggle-label").is_visible()
     page.screenshot(path=str(screenshots / "form-1366.png"), full_page=False)
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("finance-xiuwu", "/deadlines?year=2023"),
+        ("finance-xiuwu", "/deliveries/settings"),
+        ("finance", "/dashboard?year=2023&month=6"),
+        ("finance", "/jobs"),
+    ],
+)
+def test_the_bureau_pages_fit_a_phone(phone, live_server, screenshots, username, path):
+    """The pages the 财政局 tree added or changed, at 390 px: nothing scrolls sideways but a wide
+    table inside its own box, and the page's first form can be reached and read."""
+    live_server.login(phone, username)
+    response = phone.goto(live_server.url + path)
+    assert response is not None and response.ok
+    width = phone.evaluate("document.scrollingElement.scrollWidth")
+    widest = phone.evaluate(
+        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 391)"
+        ".slice(0, 3).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+    )
+    assert width <= 390, f"{path} scrolls sideways: {width}px ({widest})"
+    phone.screenshot(path=str(screenshots / f"{path.strip('/').split('?')[0].replace('/', '-')}-390.png"))
+
+
+def test_the_county_sets_a_deadline_on_a_phone(phone, live_server):
+    """/deadlines's form at 390 px, as Chromium posts it (CSRF on): the date is the county's own."""
+    live_server.login(phone, "finance-xiuwu")
+    phone.goto(live_server.url + "/deadlines?year=2023")
+    phone.select_option("form.card select[name=month]", "11")
+    phone.fill("form.card input[name=due_date]", "2023-12-11")
+    phone.click("form.card button[type=submit]")
+    row = phone.locator("#deadline-table tbody tr").nth(10)  # November
+    assert "2023年12月11日" in row.inner_text() and "本局设置" in row.inner_text()

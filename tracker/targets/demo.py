@@ -79,6 +79,21 @@ CAUSES = {
 MISSING_REPORTS = {("122201", 7), ("122301", 10)}
 
 
+#: The columns of the demo's synthetic spending and actuals files (the city's and the county's).
+SPENDING_HEADER = ["年度", "月份", "单位编码", "项目编码", "类别", "金额(万元)"]
+ACTUALS_HEADER = [
+    "年度",
+    "月份",
+    "项目编码",
+    "三级指标",
+    "实际完成值",
+    "全年预计完成值",
+    "完成目标可能性",
+    "偏差原因",
+    "改进措施",
+]
+
+
 def _money(value: Decimal) -> Decimal:
     return rules.round2(value)
 
@@ -218,24 +233,14 @@ def load_demo() -> Iterator[ImportReport]:
         for row in db.session.scalars(select(DepartmentBudgetLine).where(DepartmentBudgetLine.year == YEAR))
     }
     spending = synthetic_spending(projects, lines["基本支出"], lines["“三公”经费预算"])
-    header = ["年度", "月份", "单位编码", "项目编码", "类别", "金额(万元)"]
-    yield run_import("spending", _csv(header, spending), filename="演示数据-支出.csv", synthetic=True)
+    yield run_import(
+        "spending", _csv(SPENDING_HEADER, spending), filename="演示数据-支出.csv", synthetic=True
+    )
 
     actuals = synthetic_actuals(_spent_by_project(spending))
-    header = [
-        "年度",
-        "月份",
-        "项目编码",
-        "三级指标",
-        "实际完成值",
-        "全年预计完成值",
-        "完成目标可能性",
-        "偏差原因",
-        "改进措施",
-    ]
     yield run_import(
         "actuals",
-        _csv(header, actuals),
+        _csv(ACTUALS_HEADER, actuals),
         filename="演示数据-完成值.csv",
         synthetic=True,
         department_code=DEPARTMENT,

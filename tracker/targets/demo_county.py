@@ -30,18 +30,6 @@ COUNTY_DEPARTMENT = "821"
 PACE = Decimal("0.85")
 #: The unit's monthly 基本支出 (its 基本支出 budget line is 100 万元 a year).
 BASIC_MONTHLY = Decimal("8.33")
-SPENDING_HEADER = ["年度", "月份", "单位编码", "项目编码", "类别", "金额(万元)"]
-ACTUALS_HEADER = [
-    "年度",
-    "月份",
-    "项目编码",
-    "三级指标",
-    "实际完成值",
-    "全年预计完成值",
-    "完成目标可能性",
-    "偏差原因",
-    "改进措施",
-]
 
 
 def load_tree() -> Iterator[ImportReport]:
@@ -70,7 +58,10 @@ def load_county() -> Iterator[ImportReport]:
             spending.append([YEAR, month, project.unit.code, "", "支出", BASIC_MONTHLY])
             spent[(project.code, month)] = previous = cumulative
     yield run_import(
-        "spending", demo._csv(SPENDING_HEADER, spending), filename="演示数据-修武-支出.csv", synthetic=True
+        "spending",
+        demo._csv(demo.SPENDING_HEADER, spending),
+        filename="演示数据-修武-支出.csv",
+        synthetic=True,
     )
 
     rng = random.Random(YEAR * 821)
@@ -90,5 +81,8 @@ def load_county() -> Iterator[ImportReport]:
         )
     ]
     yield run_import(
-        "actuals", demo._csv(ACTUALS_HEADER, actuals), filename="演示数据-修武-完成值.csv", synthetic=True
+        "actuals",
+        demo._csv(demo.ACTUALS_HEADER, actuals),
+        filename="演示数据-修武-完成值.csv",
+        synthetic=True,
     )
