@@ -230,3 +230,24 @@ def test_a_finance_user_must_name_its_bureau_once_there_is_a_tree(world):
     assert "须指定所属财政局" in str(refused.value) and "510000 四川省财政厅" in str(refused.value)
     placed = create_user("fin-gh", "a-long-password-1", "finance", bureau_code="510681")
     assert access.visible_department_ids(placed) == {world.places["K201"].department.id}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"year": "99999", "month": "5", "due_date": "2023-12-01"},
+        {"year": "2023", "month": "13", "due_date": "2023-12-01"},
+        {"year": "2023", "month": "x", "due_date": "2023-12-01"},
+        {"year": "2023", "month": "5", "due_date": "NaN"},
+        {"year": "2023", "month": "5", "due_date": "2023-12-01\x1b"},
+    ],
+)
+def test_a_bad_deadline_post_is_422_in_chinese_and_sets_nothing(client, world, data):
+    from tracker.extensions import db
+    from tracker.reporting.models import ReportingDeadline
+
+    login_as(client, world.finance["fin-zj"])
+    answer = client.post("/deadlines", data=data)
+    assert answer.status_code == 422
+    assert 'class="field-error"' in answer.get_data(as_text=True)
+    assert db.session.query(ReportingDeadline).count() == 0

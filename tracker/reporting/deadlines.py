@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import or_, select
 
 from tracker.auth import access
@@ -113,6 +114,8 @@ def set_deadline(user: User, year: int, month: int, due_date: date) -> None:
     """A finance user sets the due date of a month's reports for its bureau's subtree (audited)."""
     if not access.can_set_deadlines(user):
         raise access.refuse(user, "set deadline")
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed({"year": [gettext("年度应为 2000–2100，收到 %(year)s", year=year)]})
     if not 1 <= month <= 12:
         raise ValidationFailed({"month": ["月份应为 1–12"]})
     if due_date <= date(year, month, 1):

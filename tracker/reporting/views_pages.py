@@ -115,7 +115,11 @@ def deadline_page() -> ResponseReturnValue:
         raise access.refuse(user, "deadlines")
     year = request.values.get("year", type=int) or overview.default_year()
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    if not 2000 <= year <= 2100:
+        # A year no calendar of ours holds (a typed address, a forged post): said, nothing set.
+        errors = {"year": [_("年度应为 2000–2100，收到 %(year)s", year=year)]}
+        year = overview.default_year()
+    elif request.method == "POST":
         try:
             month = int(request.form.get("month", ""))
             due = date.fromisoformat(request.form.get("due_date", ""))
