@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, current_app, g, has_request_context, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from sqlalchemy import inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from tracker.core.database import is_busy
@@ -114,7 +115,9 @@ def _user_id() -> int | None:
     if user is None:
         api = request.environ.get(_API_AUTH_KEY)
         user = api[0] if api else None
-    return getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    # By identity: after a commit the user's attributes are expired, and reading them would query.
+    state = inspect(user, raiseerr=False) if user is not None else None
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def _printable(text: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.conftest import fresh_database
 from tests.perf.counting import counted
@@ -198,3 +198,29 @@ def test_statements_per_request_do_not_grow_with_the_province(small: Site, large
             extra = (Counter(many) - Counter(few)) + (Counter(few) - Counter(many))
             grown.append(f"{role} ({status}): {len(few)} → {len(many)} statements; {dict(extra)}")
     assert not grown, f"{path} grows with the province:\n" + "\n".join(grown)
+
+
+def _repeated(site: Site, client, headers: dict[str, str], path: str) -> list[str]:
+    """The statements one request sends more than once with the same parameters."""
+    with site.app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(f"{' '.join(statement.split())[:160]} {parameters!r}"[:400])
+
+    client.get(path, headers=headers if path.startswith("/api/") else {})  # warm
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        client.get(path, headers=headers if path.startswith("/api/") else {})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    return [f"{n}× {text}" for text, n in Counter(sent).items() if n > 1]
+
+
+@pytest.mark.parametrize("path", CASES)
+def test_no_request_reads_the_same_thing_twice(small: Site, clients, path: str):
+    """A bureau's rule-pack picks, a department's bureau, the root's name, the user: each read once
+    a request, however many rows or helpers ask for it (issue 13 §3)."""
+    twice = {role: found for role in ROLES if (found := _repeated(small, *clients[(SMALL, role)], path))}
+    assert not twice, f"{path} repeats statements:\n" + "\n".join(f"{r}: {f}" for r, f in twice.items())

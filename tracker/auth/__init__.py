@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, user_unauthorized
 
 from tracker.auth.access import Forbidden, NotFound
-from tracker.auth.finance_scope import FINANCE_SCOPE_CACHE
 from tracker.auth.models import User
+from tracker.core import request_memo
 from tracker.extensions import login_manager
 
 log = logging.getLogger("tracker.access")
@@ -55,7 +55,7 @@ def init_web(app: Flask) -> None:
         context is active (tests, scripts), and Flask-Login caches the user there — and the access
         rule the finance user's subtree."""
         g.pop("_login_user", None)
-        g.pop(FINANCE_SCOPE_CACHE, None)
+        request_memo.forget()
 
     @app.before_request
     def _idle_timeout() -> ResponseReturnValue | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from tracker.auth.finance_scope import finance_bureau_ids, finance_department_ids
 from tracker.auth.finance_scope import (
@@ -20,6 +20,7 @@ from tracker.auth.finance_scope import (
 from tracker.auth.models import User
 from tracker.budget.models import Bureau, Department, Project, Unit
 from tracker.core.errors import Forbidden, NotFound
+from tracker.core.request_memo import remembered
 from tracker.extensions import db
 
 log = logging.getLogger("tracker.access")
@@ -73,8 +74,12 @@ def visible_unit_ids(user: User | None) -> set[int] | None:
             return None
         return set(db.session.scalars(select(Unit.id).where(Unit.department_id.in_(departments or {-1}))))
     if user.role == "department":
-        ids = db.session.scalars(select(Unit.id).where(Unit.department_id == user.department_id))
-        return set(ids)
+        department_id = user.department_id
+        units = remembered(
+            ("department_unit_ids", department_id),
+            lambda: frozenset(db.session.scalars(select(Unit.id).where(Unit.department_id == department_id))),
+        )
+        return set(units)
     if user.role == "reporter":
         return {user.unit_id} if user.unit_id else set()
     return set()
@@ -83,6 +88,8 @@ def visible_unit_ids(user: User | None) -> set[int] | None:
 def readable_departments(user: User | None) -> list[Department]:
     """The departments ``user`` may read, by code: every page's department picker."""
     ids = visible_department_ids(user)
+    if ids is not None and not ids:
+        return []
     query = select(Department).order_by(Department.code)
     if ids is not None:
         query = query.where(Department.id.in_(ids or {-1}))
@@ -187,14 +194,31 @@ def require_user_manager(user: User | None) -> None:
 
 
 def require_department(user: User | None, code: str) -> Department:
-    department = db.session.scalar(select(Department).where(Department.code == code))
+    department = department_by_code(code)
     if department is None or not can_read_department(user, department.id):
         raise _refuse(user, f"department {code}")
     return department
 
 
+def department_by_code(code: str) -> Department | None:
+    """The department of that code with its bureau, read once a request (several doors ask)."""
+    query = select(Department).options(joinedload(Department.bureau)).where(Department.code == code)
+    return remembered(("department_by_code", code), lambda: db.session.scalar(query), keep_none=False)
+
+
+def unit_by_code(code: str) -> Unit | None:
+    """The unit of that code with its department and bureau (every unit's door goes on to them),
+    read once a request."""
+    query = (
+        select(Unit)
+        .options(joinedload(Unit.department).joinedload(Department.bureau))
+        .where(Unit.code == code)
+    )
+    return remembered(("unit_by_code", code), lambda: db.session.scalar(query), keep_none=False)
+
+
 def require_unit(user: User | None, code: str) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    unit = unit_by_code(code)
     if unit is None or not can_read_unit(user, unit.id):
         raise _refuse(user, f"unit {code}")
     return unit

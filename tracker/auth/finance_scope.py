@@ -4,18 +4,15 @@ through :mod:`tracker.auth.access`, which every door calls; kept apart for its s
 
 from __future__ import annotations
 
-from flask import g, has_request_context
 from sqlalchemy import select
 
 from tracker.auth.models import User
 from tracker.budget import bureaus
 from tracker.budget.models import Bureau
+from tracker.core.request_memo import remembered
 from tracker.extensions import db
 
-__all__ = ["finance_department_ids", "finance_bureau_ids", "readable_bureaus", "FINANCE_SCOPE_CACHE"]
-
-#: Where a request keeps the subtrees it read (``flask.g``), forgotten when the next request begins.
-FINANCE_SCOPE_CACHE = "finance_department_ids"
+__all__ = ["finance_department_ids", "finance_bureau_ids", "readable_bureaus"]
 
 
 def _is_finance(user: User | None) -> bool:
@@ -26,13 +23,10 @@ def finance_department_ids(user: User) -> set[int] | None:
     """The departments of a finance user's bureau and every bureau below it (SPEC §1a); ``None`` for
     the root bureau (or a finance user placed nowhere): every department. Asked on every door of a
     request, so it is read once per request."""
-    if not has_request_context():
-        return bureaus.subtree_department_ids(user.bureau)
-    cache: dict[tuple[int, int | None], set[int] | None] = g.setdefault(FINANCE_SCOPE_CACHE, {})
-    key = (user.id, user.bureau_id)
-    if key not in cache:
-        cache[key] = bureaus.subtree_department_ids(user.bureau)
-    ids = cache[key]
+    ids = remembered(
+        ("finance_department_ids", user.id, user.bureau_id),
+        lambda: bureaus.subtree_department_ids(user.bureau),
+    )
     return None if ids is None else set(ids)
 
 

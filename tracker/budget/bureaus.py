@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select, update
 
 from tracker.budget.models import BUREAU_LEVELS, Bureau, Department
-from tracker.core import audit
+from tracker.core import audit, request_memo
 from tracker.extensions import db
 
 __all__ = [
@@ -122,6 +122,7 @@ def move_department(department: Department, bureau: Bureau | None, *, user: Any 
     if (old.id if old else None) == (bureau.id if bureau else None):
         return False
     department.bureau = bureau
+    request_memo.forget()  # the department's rule pack and the finance subtrees change with it
     audit.record(
         "move",
         "department",

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from tracker.budget.models import Bureau, Department
+from tracker.core.request_memo import remembered
 from tracker.core.settings import default_rule_pack_name, evaluation_day, rule_packs
 from tracker.extensions import db
 from tracker.rules.packs import RulePack
@@ -34,9 +35,13 @@ _LISTED = 500
 
 
 def _chosen(conn: Connection) -> dict[str, str]:
-    """bureau code → the pack it picks, for the bureaus that pick one."""
-    rows = conn.execute(select(Bureau.code, Bureau.rule_pack).where(Bureau.rule_pack.is_not(None)))
-    return {code: pack for code, pack in rows if pack}
+    """bureau code → the pack it picks, for the bureaus that pick one (read once a request)."""
+
+    def read() -> dict[str, str]:
+        rows = conn.execute(select(Bureau.code, Bureau.rule_pack).where(Bureau.rule_pack.is_not(None)))
+        return {code: pack for code, pack in rows if pack}
+
+    return dict(remembered("bureau_rule_pack_picks", read))
 
 
 def pack_name_on_path(path: str | None, chosen: dict[str, str], default: str) -> str:
@@ -65,10 +70,19 @@ def department_rule_packs(
     }
 
 
-def department_rule_pack(department_id: int, on: date | None = None) -> RulePack:
-    """The pack one department is evaluated with."""
-    found = department_rule_packs(db.session.connection(), [department_id], on)
-    return found[department_id]
+def department_rule_pack(department: Department, on: date | None = None) -> RulePack:
+    """The pack one department is evaluated with: its bureau's path, read with the department
+    (read once a request: a form asks for it per row)."""
+
+    def pick() -> RulePack:
+        name = pack_name_on_path(
+            department.bureau.path if department.bureau is not None else None,
+            _chosen(db.session.connection()),
+            default_rule_pack_name(),
+        )
+        return rule_packs().get(name, on or evaluation_day())
+
+    return remembered(("department_rule_pack", department.id, department.bureau_id, on), pick)
 
 
 def bureau_rule_pack(bureau: Bureau | None, on: date | None = None) -> RulePack:

@@ -32,7 +32,7 @@ def _check_percent(indicator: Indicator, percent: Decimal, grade: str | None) ->
     """A 档内百分比 is for a qualitative indicator, inside the band of its reported ``grade``."""
     if indicator.comparator != Comparator.QUALITATIVE:
         raise OverrideRejected(gettext("只有定性指标可以设定档内百分比"))
-    band = department_rule_pack(indicator.department_id).band(grade) if grade else None
+    band = department_rule_pack(indicator.department).band(grade) if grade else None
     if band is None or not band.contains(percent):
         raise OverrideRejected(gettext("百分比必须在该等级的档次之内"))
 

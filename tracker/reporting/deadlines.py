@@ -21,6 +21,7 @@ from tracker.budget.models import Bureau, Department
 from tracker.budget.packs import bureau_rule_pack
 from tracker.core import audit
 from tracker.core.errors import ValidationFailed
+from tracker.core.request_memo import remembered
 from tracker.extensions import db
 from tracker.reporting.models import ReportingDeadline
 from tracker.rules.deadlines import default_deadline, is_overdue
@@ -78,11 +79,10 @@ def deadline_sources(year: int, bureau: Bureau | None = None) -> list[MonthDeadl
     )
     nearness = {code: depth for depth, code in enumerate(codes, start=1)}
     best: dict[int, tuple[int, date, str | None]] = {}
-    root_name = _root_name()
     for month, due, code, name in rows:
         rank = nearness.get(code, 0) if code else 0
         if month not in best or rank > best[month][0]:
-            best[month] = (rank, due, name if code else root_name)
+            best[month] = (rank, due, name if code else _root_name())
     due_day = bureau_rule_pack(bureau).report_due_day
     own_rank = len(codes)
     result = []
@@ -96,8 +96,11 @@ def deadline_sources(year: int, bureau: Bureau | None = None) -> list[MonthDeadl
 
 
 def _root_name() -> str:
-    root = bureaus.root_bureau()
-    return root.name if root is not None else ""
+    def read() -> str:
+        root = bureaus.root_bureau()
+        return root.name if root is not None else ""
+
+    return remembered("root_bureau_name", read)
 
 
 def deadlines_for_year(year: int, bureau: Bureau | None = None) -> dict[int, date]:

@@ -41,6 +41,7 @@ __all__ = [
     "ReportData",
     "ReportRow",
     "get_report",
+    "report_data",
     "preview_lamp",
     "typed_lamps",
     "lamp_for",
@@ -80,7 +81,7 @@ class ReportRow:
     @property
     def warnings(self) -> list[str]:
         """What looks odd about the stored value (issue 11 §4): shown beside it, confirmed on submit."""
-        pack = self.pack or department_rule_pack(self.indicator.department_id)
+        pack = self.pack or department_rule_pack(self.indicator.department)
         return value_warnings(self.indicator, self.values, self.previous, pack)
 
 
@@ -274,13 +275,30 @@ def get_report(
     with every indicator's values, last month's values and lamp. Foreign scopes raise NotFound."""
     check_period(year, month)
     department, unit = access.require_report_scope(user, unit_code, department_code)
-    indicators = report_indicators(department, unit, year)
-    report = find_report(department, unit, year, month)
+    return report_data(user, department, unit, year, month)
+
+
+def report_data(
+    user: User,
+    department: Department,
+    unit: Unit | None,
+    year: int,
+    month: int,
+    *,
+    indicators: list[Indicator] | None = None,
+    report: MonthlyReport | None = None,
+) -> ReportData:
+    """:func:`get_report` of a scope its caller has already been let into, reusing the indicators
+    and the report it holds (a submission checks what it has just saved)."""
+    if indicators is None:
+        indicators = report_indicators(department, unit, year)
+    if report is None:
+        report = find_report(department, unit, year, month)
     previous = find_report(department, unit, year, month - 1) if month > 1 else None
     current = {a.indicator_id: a for a in report.actuals} if report else {}
     before = {a.indicator_id: a for a in previous.actuals} if previous else {}
     computed = _computed_values(department, unit, year, month, indicators)
-    pack = department_rule_pack(department.id)
+    pack = department_rule_pack(department)
     rows = []
     for indicator in indicators:
         value = computed.get(indicator.computed_metric) if indicator.computed_metric else None
@@ -326,15 +344,20 @@ def preview_lamp(
     indicator = next(iter(report_indicators(department, unit, year, only=indicator_id)), None)
     if indicator is None:
         raise NotFound(f"indicator {indicator_id}")
-    pack = department_rule_pack(department.id)
+    pack = department_rule_pack(department)
     values, errors = parse_values(indicator, raw, pack)
     if errors:
         return None, errors, []
     previous = None
-    if month > 1 and (before := find_report(department, unit, year, month - 1)) is not None:
+    if month > 1:  # last month's value of this indicator, in one query
         previous = db.session.scalar(
-            select(IndicatorActual).where(
-                IndicatorActual.report_id == before.id, IndicatorActual.indicator_id == indicator_id
+            select(IndicatorActual)
+            .join(MonthlyReport, MonthlyReport.id == IndicatorActual.report_id)
+            .where(
+                MonthlyReport.year == year,
+                MonthlyReport.month == month - 1,
+                MonthlyReport.scope_key == scope_key(department, unit),
+                IndicatorActual.indicator_id == indicator_id,
             )
         )
     return lamp_for(indicator, values, month, pack), {}, value_warnings(indicator, values, previous, pack)
@@ -342,7 +365,7 @@ def preview_lamp(
 
 def typed_lamps(data: ReportData, typed: Mapping[int, Mapping[str, Any]]) -> dict[int, IndicatorLamp]:
     """Lamps from values typed but not saved (a form shown again after an error)."""
-    pack = department_rule_pack(data.department.id)
+    pack = department_rule_pack(data.department)
     lamps = {}
     for row in data.rows:
         raw = typed.get(row.indicator.id)

@@ -16,6 +16,7 @@ from typing import Any, cast
 from flask_babel import gettext
 from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth import access
@@ -30,8 +31,8 @@ from tracker.reporting.reading import (
     ReportData,
     check_period,
     find_report,
-    get_report,
     parse_values,
+    report_data,
     report_indicators,
     scope_key,
 )
@@ -116,8 +117,9 @@ def _apply_values(
     year: int,
     month: int,
     values: Mapping[Any, Mapping[str, Any]],
-) -> MonthlyReport:
-    """Check every typed value, then write them all (or raise ValidationFailed and write nothing)."""
+) -> tuple[MonthlyReport, list[Indicator]]:
+    """Check every typed value, then write them all (or raise ValidationFailed and write nothing);
+    the report and its indicators."""
     if not access.can_write_report(user, department.id, unit.id if unit else None):
         raise access.refuse(user, f"write report {scope_key(department, unit)}")
     if report is not None and next_status(report.status, "save") is None:
@@ -126,8 +128,9 @@ def _apply_values(
             if report.status == "approved"
             else gettext("报告已提交，等待审核，不能修改。")
         )
-    indicators = {i.id: i for i in report_indicators(department, unit, year)}
-    pack = department_rule_pack(department.id)
+    listed = report_indicators(department, unit, year)
+    indicators = {i.id: i for i in listed}
+    pack = department_rule_pack(department)
     errors: dict[str, list[str]] = {}
     parsed: dict[int, tuple[Indicator, RowValues, Mapping[str, Any]]] = {}
     for key, raw in values.items():
@@ -161,7 +164,7 @@ def _apply_values(
     settle(report, db.session.flush)
     _write_actuals(report, parsed.values(), audits, scope)
     audit.record_many(audits, user=user)
-    return report
+    return report, listed
 
 
 def _write_actuals(
@@ -237,8 +240,13 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def commit_report(report: MonthlyReport) -> None:
-    """Commit the unit of work of an action on ``report``; a lost race raises :class:`Conflict`."""
+    """Commit the unit of work of an action on ``report``; a lost race raises :class:`Conflict`.
+    The report's new version stays readable: the page after a save carries it, and reading it
+    from an expired object would cost a query."""
+    settle(report, db.session.flush)
+    version = report.version
     settle(report, db.session.commit)
+    set_committed_value(report, "version", version)
 
 
 def settle(report: MonthlyReport, write: Callable[[], None]) -> None:
@@ -279,7 +287,7 @@ def save_report(
     raises :class:`Conflict`. Any bad value raises :class:`ValidationFailed` and nothing is written.
     """
     department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
-    report = _apply_values(user, department, unit, report, year, month, values)
+    report, _ = _apply_values(user, department, unit, report, year, month, values)
     commit_report(report)
     return report
 
@@ -329,9 +337,9 @@ def submit_report(
     submission after the values are saved as a draft — a save is never blocked — and
     :class:`NeedsConfirmation` lists them for the clerk to confirm."""
     department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
-    report = _apply_values(user, department, unit, report, year, month, values or {})
+    report, indicators = _apply_values(user, department, unit, report, year, month, values or {})
     db.session.flush()
-    data = get_report(user, unit_code, year, month, department_code=department_code)
+    data = report_data(user, department, unit, year, month, indicators=indicators, report=report)
     errors = _completeness_errors(data)
     if not data.rows:
         errors["indicators"] = [gettext("此报告没有指标，无需提交")]
@@ -346,8 +354,9 @@ def submit_report(
     report.submitted_at = utcnow()
     report.submitted_by_id = user.id
     report.return_reason = None
+    submitted = (report.scope_key, year, month, user.username)  # read before the commit expires them
     commit_report(report)
-    log.info("report submitted: %s %s-%s by %s", report.scope_key, year, month, user.username)
+    log.info("report submitted: %s %s-%s by %s", *submitted)
     return report
 
 

@@ -13,7 +13,9 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from tracker import rules
+from tracker.auth import access
 from tracker.budget.models import Department, Project
+from tracker.core.request_memo import remembered
 from tracker.core.text import N_
 from tracker.extensions import db
 
@@ -107,17 +109,20 @@ class Package:
 
 
 def find_department(code: str) -> Department:
-    department = db.session.scalar(select(Department).where(Department.code == code))
+    department = access.department_by_code(code)
     if department is None:
         raise LookupError(gettext("部门“%(code)s”不存在。", code=code))
     return department
 
 
 def projects_by_code(year: int, department: Department) -> dict[str, Project]:
-    rows = db.session.scalars(
-        select(Project).where(Project.year == year, Project.department_id == department.id)
-    )
-    return {project.code: project for project in rows}
+    def read() -> dict[str, Project]:
+        rows = db.session.scalars(
+            select(Project).where(Project.year == year, Project.department_id == department.id)
+        )
+        return {project.code: project for project in rows}
+
+    return dict(remembered(("projects_by_code", year, department.id), read))
 
 
 def project_name(item: dict[str, Any], project: Project | None, missing: str | None = None) -> str:

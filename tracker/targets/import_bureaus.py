@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tracker.budget.bureaus import level_for_depth, rebuild_paths, tree_paths
 from tracker.budget.models import Bureau, Department
+from tracker.core import request_memo
 from tracker.core.audit import record_many
 from tracker.core.settings import rule_packs
 from tracker.extensions import db
@@ -99,6 +100,7 @@ class BureausImporter:
             ctx.error(0, "", "没有根财政局：应有一行的上级财政局编码为空")
 
     def write(self, ctx: ImportContext) -> None:
+        request_memo.forget()  # rule-pack picks and subtrees read earlier in this request change
         parents = _existing_parents()
         parents.update({row.values["code"]: row.values.get("parent_code") for row in ctx.rows})
         paths, _ = tree_paths(parents)
@@ -173,6 +175,7 @@ class DepartmentsImporter:
                 )
 
     def write(self, ctx: ImportContext) -> None:
+        request_memo.forget()  # the departments' packs and the finance subtrees change
         bureau_ids = {
             code: bureau_id for code, bureau_id in db.session.execute(select(Bureau.code, Bureau.id))
         }

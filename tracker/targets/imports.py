@@ -15,6 +15,7 @@ from typing import IO, Any, Protocol
 
 from marshmallow import Schema, ValidationError
 
+from tracker.core import request_memo
 from tracker.extensions import db
 from tracker.targets.files import open_source, read_table
 from tracker.targets.schemas import HEADERS, REQUIRED_HEADERS
@@ -207,6 +208,7 @@ def _check_and_write(importer: Importer, ctx: ImportContext, dry_run: bool) -> I
     try:
         importer.write(ctx)
         db.session.flush()
+        request_memo.forget()  # units, departments and bureaus read before it may have changed
     except Exception:
         db.session.rollback()
         raise

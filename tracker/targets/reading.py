@@ -17,6 +17,7 @@ from tracker.auth.models import User
 from tracker.budget.models import Department, Project, SpendingEntry, Unit
 from tracker.core.errors import NotFound
 from tracker.core.queries import where_given
+from tracker.core.request_memo import remembered
 from tracker.extensions import db
 from tracker.targets.models import Indicator
 
@@ -209,5 +210,9 @@ def department_codes(ids: set[int]) -> dict[int, str]:
     """department id → 部门编码, in one statement (none for no ids)."""
     if not ids:
         return {}
-    rows = db.session.execute(select(Department.id, Department.code).where(Department.id.in_(ids)))
-    return {did: code for did, code in rows}
+
+    def read() -> dict[int, str]:
+        rows = db.session.execute(select(Department.id, Department.code).where(Department.id.in_(ids)))
+        return {did: code for did, code in rows}
+
+    return dict(remembered(("department_codes", frozenset(ids)), read))
