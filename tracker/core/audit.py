@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import ForeignKey, Index, String, Table, Text, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracker.core import bulk
 from tracker.extensions import Model, db
 from tracker.types import Timestamp, utcnow
 
@@ -68,12 +69,11 @@ def record(action: str, entity: str, *, user: Any = None, **fields: Any) -> None
 
 
 def record_many(rows: list[dict[str, Any]], *, user: Any = None) -> None:
-    """Many entries in one statement (an executemany, however many rows): each dict has ``action``,
-    ``entity`` and the keyword fields of :func:`record`."""
-    if rows:
-        # The table, not the ORM entity: an ORM bulk insert batches rows by which values are None,
-        # so entries with and without an old value would alternate into a statement each.
-        db.session.execute(
-            insert(cast(Table, AuditEntry.__table__)),
-            [_row(row.pop("action"), row.pop("entity"), user, **row) for row in rows],
-        )
+    """Many entries in one statement (an executemany, or on PostgreSQL a COPY, however many rows):
+    each dict has ``action``, ``entity`` and the keyword fields of :func:`record`."""
+    # The table, not the ORM entity: an ORM bulk insert batches rows by which values are None,
+    # so entries with and without an old value would alternate into a statement each.
+    bulk.insert_rows(
+        cast(Table, AuditEntry.__table__),
+        [_row(row.pop("action"), row.pop("entity"), user, **row) for row in rows],
+    )

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from flask_babel import gettext
-from sqlalchemy import Table, bindparam, insert, inspect, select, update
+from sqlalchemy import Table, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,7 +23,7 @@ from tracker.auth import access
 from tracker.auth.models import User
 from tracker.budget.models import Department, Unit
 from tracker.budget.packs import department_rule_pack
-from tracker.core import audit
+from tracker.core import audit, bulk
 from tracker.core.errors import Conflict, InvalidState, ValidationFailed
 from tracker.extensions import db
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
@@ -213,14 +213,8 @@ def _write_actuals(
             updates.append({"id": stored.id, **values})
     # On the table, not the ORM entity, which would batch rows by which of their values are None.
     table = cast(Table, IndicatorActual.__table__)
-    if inserts:
-        db.session.execute(insert(table), inserts)
-    if updates:
-        changes: dict[str, Any] = {name: bindparam(f"new_{name}") for name in ACTUAL_VALUE_FIELDS}
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("row_id")).values(changes),
-            [{"row_id": row.pop("id"), **{f"new_{k}": v for k, v in row.items()}} for row in updates],
-        )
+    bulk.insert_rows(table, inserts)
+    bulk.update_rows(table, "id", updates)
     _forget_actuals(report)
 
 
