@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.auth.bureau_world import READS, BureauWorld, build_bureau_world
 from tests.conftest import login_as
 from tracker.api.tokens import issue_token_for
+from tracker.budget.models import Department
 from tracker.evaluation.models import EvaluationRun
 from tracker.extensions import db
 from tracker.reports.models import ReportRecipient
@@ -75,6 +76,35 @@ def test_the_monthly_job_runs_every_bureau_in_one_pass_each_with_its_pack_and_re
 def test_each_run_records_its_own_lines(world):
     first, second = _monitoring_run(), _monitoring_run("manual")
     assert len(_lines(first)) == len(_lines(second)) == 4
+
+
+def test_a_run_counts_only_the_departments_its_pass_evaluated(world):
+    """A department the pass did not evaluate (no targets this year) keeps the run stored for it
+    earlier; the new run's lines do not count it."""
+    first = _monitoring_run()
+    stored = db.session.scalars(
+        select(EvaluationRun).where(EvaluationRun.department_id == world.places["K101"].department.id)
+    ).one()
+    idle = Department(code="K102", name="中江县某局（无本年目标）", bureau=world.bureaus["510623"])
+    db.session.add(idle)
+    db.session.flush()
+    db.session.add(
+        EvaluationRun(
+            kind=stored.kind,
+            department_id=idle.id,
+            year=stored.year,
+            month=stored.month,
+            rule_pack=stored.rule_pack,
+            rule_version=stored.rule_version,
+            created_at=stored.created_at,
+            summary={},
+        )
+    )
+    db.session.commit()
+
+    second = _monitoring_run("manual")
+    assert _lines(first)["510623"].departments == _lines(second)["510623"].departments == 1
+    assert second.rows == first.rows
 
 
 @pytest.mark.parametrize("username", ["fin-sc", "fin-dy", "fin-zj", "fin-root"])

@@ -9,6 +9,7 @@ half-written.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from tracker.evaluation import service
 from tracker.evaluation.models import EvaluationRun, IndicatorResult, ProjectResult, RunTally
 from tracker.evaluation.result_sets import RunSummary
 from tracker.extensions import db
+from tracker.types import utcnow
 
 __all__ = [
     "monthly_monitoring",
@@ -30,20 +32,23 @@ __all__ = [
 
 def monthly_monitoring(year: int, month: int) -> JobOutcome:
     """绩效运行监控 of ``month`` for every department of every bureau."""
+    started = utcnow()
     summary = service.evaluate_all(service.MONITORING, year, month, commit=False)
-    return evaluation_outcome(service.MONITORING, year, month, summary)
+    return evaluation_outcome(service.MONITORING, year, month, summary, since=started)
 
 
 def midyear_monitoring(year: int, month: int = 7) -> JobOutcome:
     """双监控 of January–July, re-run on Aug 10 after late reports and approvals."""
+    started = utcnow()
     summary = service.evaluate_all(service.MONITORING, year, month, commit=False)
-    return evaluation_outcome(service.MONITORING, year, month, summary)
+    return evaluation_outcome(service.MONITORING, year, month, summary, since=started)
 
 
 def annual_self_assessment(year: int) -> JobOutcome:
     """绩效自评 of ``year`` for every department of every bureau."""
+    started = utcnow()
     summary = service.evaluate_all(service.SELF_ASSESSMENT, year, commit=False)
-    return evaluation_outcome(service.SELF_ASSESSMENT, year, 0, summary)
+    return evaluation_outcome(service.SELF_ASSESSMENT, year, 0, summary, since=started)
 
 
 def execution_metrics(year: int, month: int) -> int:
@@ -57,12 +62,20 @@ def _per_run(model: Any, runs: Any) -> dict[int, int]:
     return {run_id: count for run_id, count in conn.execute(query)}
 
 
-def evaluation_outcome(kind: str, year: int, month: int, summary: RunSummary) -> JobOutcome:
-    """The stored runs of (kind, year, month) — the ones just written — bureau by bureau: rows
+def evaluation_outcome(
+    kind: str, year: int, month: int, summary: RunSummary, *, since: datetime
+) -> JobOutcome:
+    """The runs of (kind, year, month) this pass wrote (stored ``since`` it began; a department
+    the pass did not evaluate keeps an older run, and is not counted), bureau by bureau: rows
     written (run, projects, indicators), rule pack@version, lamps (monitoring) or projects by
     等级 (self-assessment), read from the runs' tallies."""
     conn = db.session.connection()
-    period = (EvaluationRun.kind == kind, EvaluationRun.year == year, EvaluationRun.month == month)
+    period = (
+        EvaluationRun.kind == kind,
+        EvaluationRun.year == year,
+        EvaluationRun.month == month,
+        EvaluationRun.created_at >= since,
+    )
     runs = conn.execute(
         select(
             EvaluationRun.id, EvaluationRun.department_id, EvaluationRun.rule_pack, EvaluationRun.rule_version
