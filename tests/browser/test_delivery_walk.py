@@ -77,9 +77,11 @@ def test_finance_sets_recipients_and_sends_a_package_that_arrives(live_server, p
     expect(page.locator(".flash.success")).to_have_text("收件人已保存。")
     expect(bureau).to_have_value(", ".join(BUREAU))
 
-    # The department's row: its <form> sits inside a <tr>, where the parser leaves it empty and the
-    # inputs belong to it only through the form pointer; Chromium must still send token and code.
-    row = page.locator("tr", has=page.locator("td", has_text="122 焦作市政务服务和大数据管理局"))
+    # The department's row: a form of its own, its field labelled with the department.
+    row = page.locator(
+        "form.recipient-row", has=page.locator("label", has_text="122 焦作市政务服务和大数据管理局")
+    )
+    expect(page.get_by_label("122 焦作市政务服务和大数据管理局")).to_have_count(1)
     row.locator("input[name=emails]").fill(DEPARTMENT)
     row.locator("button[type=submit]").click()
     expect(page.locator(".flash.success")).to_have_text("收件人已保存。")

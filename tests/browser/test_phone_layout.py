@@ -81,3 +81,16 @@ def test_the_county_sets_a_deadline_on_a_phone(phone, live_server):
     phone.click("form.card button[type=submit]")
     row = phone.locator("#deadline-table tbody tr").nth(10)  # November
     assert "2023年12月11日" in row.inner_text() and "本局设置" in row.inner_text()
+
+
+def test_a_departments_recipients_stack_on_a_phone(phone, live_server):
+    """/deliveries/settings at 390 px: each department is a card — its name above its field, the
+    field as wide as the screen allows, nothing in a box that scrolls sideways."""
+    live_server.login(phone, "finance-xiuwu")
+    phone.goto(live_server.url + "/deliveries/settings")
+    row = phone.locator("form.recipient-row").first
+    label, field = row.locator("label").bounding_box(), row.locator("input[name=emails]").bounding_box()
+    assert label is not None and field is not None
+    assert field["y"] >= label["y"] + label["height"] - 1, "the field sits below the department's name"
+    assert field["x"] + field["width"] <= 390 and field["width"] >= 300
+    assert phone.get_by_label(row.locator("label").inner_text()).count() == 1
