@@ -20,9 +20,10 @@ from tracker.extensions import db
 from tracker.reporting.models import IndicatorActual, MonthlyReport
 
 UNIT, YEAR, MONTH = "122201", 2023, 11
-#: Statements of each request of the flow today (a fresh month: the save inserts its rows). A
-#: change that needs more is a change to look at, not a number to raise.
-BUDGET = {"login POST": 3, "form GET": 8, "lamp POST": 5, "save POST": 9, "submit POST": 13}
+#: Statements of each request of the flow today (a fresh month: the save inserts its rows), as
+#: SQLite sees them; on PostgreSQL the save's two bulk writes are COPYs, which pass the statement
+#: event by. A change that needs more is a change to look at, not a number to raise.
+BUDGET = {"login POST": 3, "form GET": 7, "lamp POST": 4, "save POST": 9, "submit POST": 12}
 
 
 @pytest.fixture(scope="module")

@@ -168,26 +168,29 @@ def check_period(year: int, month: int) -> None:
         raise NotFound(f"period {year}-{month}")
 
 
-def report_indicators(
-    department: Department, unit: Unit | None, year: int, *, only: int | None = None
-) -> list[Indicator]:
-    """The indicators of a unit's projects (or of the department as a whole), in target-file order;
-    with ``only``, that one indicator if it is among them (a live lamp reads no other)."""
+def _indicators_query(department: Department, unit: Unit | None, year: int) -> Select[Indicator]:
     query = select(Indicator).where(Indicator.year == year)
-    if only is not None:
-        query = query.where(Indicator.id == only)
     if unit is not None:
         # The form groups by project: loaded with the join, not one query per project.
-        query = (
+        return (
             query.join(Project, Indicator.project_id == Project.id)
             .options(contains_eager(Indicator.project))
             .where(Project.unit_id == unit.id)
             .order_by(Project.code, Indicator.position, Indicator.id)
         )
-    else:
-        query = query.where(
-            Indicator.department_id == department.id, Indicator.project_id.is_(None)
-        ).order_by(Indicator.position, Indicator.id)
+    return query.where(Indicator.department_id == department.id, Indicator.project_id.is_(None)).order_by(
+        Indicator.position, Indicator.id
+    )
+
+
+def report_indicators(
+    department: Department, unit: Unit | None, year: int, *, only: int | None = None
+) -> list[Indicator]:
+    """The indicators of a unit's projects (or of the department as a whole), in target-file order;
+    with ``only``, that one indicator if it is among them (a live lamp reads no other)."""
+    query = _indicators_query(department, unit, year)
+    if only is not None:
+        query = query.where(Indicator.id == only)
     return list(db.session.scalars(query))
 
 
@@ -200,6 +203,20 @@ def find_report(department: Department, unit: Unit | None, year: int, month: int
             MonthlyReport.scope_key == scope_key(department, unit),
         )
     )
+
+
+def _reports_of_months(
+    department: Department, unit: Unit | None, year: int, months: list[int]
+) -> dict[int, MonthlyReport]:
+    """month → the stored report of the scope, for those of ``months`` there is one."""
+    rows = db.session.scalars(
+        select(MonthlyReport).where(
+            MonthlyReport.year == year,
+            MonthlyReport.month.in_(months),
+            MonthlyReport.scope_key == scope_key(department, unit),
+        )
+    )
+    return {row.month: row for row in rows}
 
 
 def _target_max(indicator: Indicator) -> Decimal | None:
@@ -292,11 +309,19 @@ def report_data(
     and the report it holds (a submission checks what it has just saved)."""
     if indicators is None:
         indicators = report_indicators(department, unit, year)
-    if report is None:
-        report = find_report(department, unit, year, month)
-    previous = find_report(department, unit, year, month - 1) if month > 1 else None
-    current = {a.indicator_id: a for a in report.actuals} if report else {}
-    before = {a.indicator_id: a for a in previous.actuals} if previous else {}
+    # This month's report (unless given) and last month's in one query, their values in another.
+    wanted = [m for m in (month - 1, month if report is None else None) if m]
+    stored = _reports_of_months(department, unit, year, wanted) if wanted else {}
+    report = report if report is not None else stored.get(month)
+    previous = stored.get(month - 1)
+    current: dict[int, IndicatorActual] = {}
+    before: dict[int, IndicatorActual] = {}
+    by_report = {r.id: into for r, into in ((report, current), (previous, before)) if r is not None}
+    if by_report:
+        for actual in db.session.scalars(
+            select(IndicatorActual).where(IndicatorActual.report_id.in_(list(by_report)))
+        ):
+            by_report[actual.report_id][actual.indicator_id] = actual
     computed = _computed_values(department, unit, year, month, indicators)
     pack = department_rule_pack(department)
     rows = []
@@ -341,25 +366,31 @@ def preview_lamp(
     the form's live lamps; nothing is stored."""
     check_period(year, month)
     department, unit = access.require_report_scope(user, unit_code, department_code)
-    indicator = next(iter(report_indicators(department, unit, year, only=indicator_id)), None)
-    if indicator is None:
+    # The indicator, if it is the scope's, with last month's value of it: one query.
+    last_month = select(MonthlyReport.id).where(
+        MonthlyReport.year == year,
+        MonthlyReport.month == month - 1,
+        MonthlyReport.scope_key == scope_key(department, unit),
+    )
+    found = db.session.execute(
+        _indicators_query(department, unit, year)
+        .where(Indicator.id == indicator_id)
+        .outerjoin(
+            IndicatorActual,
+            and_(
+                IndicatorActual.indicator_id == Indicator.id,
+                IndicatorActual.report_id == last_month.scalar_subquery(),
+            ),
+        )
+        .add_columns(IndicatorActual)
+    ).first()
+    if found is None:
         raise NotFound(f"indicator {indicator_id}")
+    indicator, previous = found
     pack = department_rule_pack(department)
     values, errors = parse_values(indicator, raw, pack)
     if errors:
         return None, errors, []
-    previous = None
-    if month > 1:  # last month's value of this indicator, in one query
-        previous = db.session.scalar(
-            select(IndicatorActual)
-            .join(MonthlyReport, MonthlyReport.id == IndicatorActual.report_id)
-            .where(
-                MonthlyReport.year == year,
-                MonthlyReport.month == month - 1,
-                MonthlyReport.scope_key == scope_key(department, unit),
-                IndicatorActual.indicator_id == indicator_id,
-            )
-        )
     return lamp_for(indicator, values, month, pack), {}, value_warnings(indicator, values, previous, pack)
 
 
