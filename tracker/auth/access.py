@@ -92,7 +92,7 @@ def readable_departments(user: User | None) -> list[Department]:
         return []
     query = select(Department).order_by(Department.code)
     if ids is not None:
-        query = query.where(Department.id.in_(ids or {-1}))
+        query = query.where(Department.id.in_(ids))
     return list(db.session.scalars(query))
 
 
