@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import contains_eager
 
 from tracker import rules
@@ -183,39 +183,30 @@ def _indicators_query(department: Department, unit: Unit | None, year: int) -> S
     )
 
 
-def report_indicators(
-    department: Department, unit: Unit | None, year: int, *, only: int | None = None
-) -> list[Indicator]:
-    """The indicators of a unit's projects (or of the department as a whole), in target-file order;
-    with ``only``, that one indicator if it is among them (a live lamp reads no other)."""
-    query = _indicators_query(department, unit, year)
-    if only is not None:
-        query = query.where(Indicator.id == only)
-    return list(db.session.scalars(query))
+def report_indicators(department: Department, unit: Unit | None, year: int) -> list[Indicator]:
+    """The indicators of a unit's projects (or of the department as a whole), in target-file order."""
+    return list(db.session.scalars(_indicators_query(department, unit, year)))
+
+
+def _of_scope(department: Department, unit: Unit | None, year: int, months: list[int]) -> ColumnElement[bool]:
+    """The stored reports of the scope in ``months`` of ``year``."""
+    return and_(
+        MonthlyReport.year == year,
+        MonthlyReport.month.in_(months),
+        MonthlyReport.scope_key == scope_key(department, unit),
+    )
 
 
 def find_report(department: Department, unit: Unit | None, year: int, month: int) -> MonthlyReport | None:
     """The stored report of the scope and month, if there is one."""
-    return db.session.scalar(
-        select(MonthlyReport).where(
-            MonthlyReport.year == year,
-            MonthlyReport.month == month,
-            MonthlyReport.scope_key == scope_key(department, unit),
-        )
-    )
+    return db.session.scalar(select(MonthlyReport).where(_of_scope(department, unit, year, [month])))
 
 
 def _reports_of_months(
     department: Department, unit: Unit | None, year: int, months: list[int]
 ) -> dict[int, MonthlyReport]:
     """month → the stored report of the scope, for those of ``months`` there is one."""
-    rows = db.session.scalars(
-        select(MonthlyReport).where(
-            MonthlyReport.year == year,
-            MonthlyReport.month.in_(months),
-            MonthlyReport.scope_key == scope_key(department, unit),
-        )
-    )
+    rows = db.session.scalars(select(MonthlyReport).where(_of_scope(department, unit, year, months)))
     return {row.month: row for row in rows}
 
 
@@ -367,11 +358,7 @@ def preview_lamp(
     check_period(year, month)
     department, unit = access.require_report_scope(user, unit_code, department_code)
     # The indicator, if it is the scope's, with last month's value of it: one query.
-    last_month = select(MonthlyReport.id).where(
-        MonthlyReport.year == year,
-        MonthlyReport.month == month - 1,
-        MonthlyReport.scope_key == scope_key(department, unit),
-    )
+    last_month = select(MonthlyReport.id).where(_of_scope(department, unit, year, [month - 1]))
     found = db.session.execute(
         _indicators_query(department, unit, year)
         .where(Indicator.id == indicator_id)
