@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, ScalarSelect, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from tracker.extensions import Model
 from tracker.types import Money
@@ -51,6 +51,29 @@ class Bureau(Model):
     rule_pack: Mapped[str | None] = mapped_column(String(40))
 
     parent: Mapped[Bureau | None] = relationship(remote_side="Bureau.id")
+    #: The pack the bureau is held to by pick: its own, else the nearest bureau's above it that picks
+    #: one; None when none on its path does (the installation's default applies). Read with the
+    #: bureau, so a page that has a department's bureau has its pack without another query.
+    #: (Mapped below the class: its subquery reads the table the class makes.)
+    if TYPE_CHECKING:
+        picked_rule_pack: str | None
+
+
+def _nearest_pick() -> ScalarSelect[str | None]:
+    # On the tables: an ORM alias here would configure the mappers before every model is defined.
+    bureau = Bureau.__table__
+    above = bureau.alias("above")
+    return (
+        select(above.c.rule_pack)
+        .where(above.c.rule_pack.is_not(None), bureau.c.path.startswith(above.c.path))
+        .order_by(func.length(above.c.path).desc())
+        .limit(1)
+        .correlate_except(above)
+        .scalar_subquery()
+    )
+
+
+Bureau.picked_rule_pack = column_property(_nearest_pick())  # type: ignore[assignment,misc]
 
 
 class Department(Model):

@@ -1,10 +1,10 @@
 """Which rule pack each department is evaluated with (SPEC §1a, §6a): its bureau's, else the
 nearest bureau's above it that picks one, else the installation's default (setting ``RULE_PACK``).
 
-Read in bulk — every bureau that picks a pack, and the departments' bureau paths — so a
-province-wide run resolves 2,000 departments in two queries. Moving a department to another bureau
-(:func:`tracker.budget.bureaus.move_department`) changes the pack of the results evaluated
-afterwards; stored results keep the pack and version they record.
+The nearest pick is read with the bureau (:attr:`Bureau.picked_rule_pack`), so a province-wide run
+resolves 2,000 departments in one query and a page that has a department's bureau in none. Moving
+a department to another bureau (:func:`tracker.budget.bureaus.move_department`) changes the pack
+of the results evaluated afterwards; stored results keep the pack and version they record.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from tracker.extensions import db
 from tracker.rules.packs import RulePack
 
 __all__ = [
-    "pack_name_on_path",
     "department_rule_packs",
     "department_rule_pack",
     "bureau_rule_pack",
@@ -34,25 +33,6 @@ __all__ = [
 _LISTED = 500
 
 
-def _chosen(conn: Connection) -> dict[str, str]:
-    """bureau code → the pack it picks, for the bureaus that pick one (read once a request)."""
-
-    def read() -> dict[str, str]:
-        rows = conn.execute(select(Bureau.code, Bureau.rule_pack).where(Bureau.rule_pack.is_not(None)))
-        return {code: pack for code, pack in rows if pack}
-
-    return dict(remembered("bureau_rule_pack_picks", read))
-
-
-def pack_name_on_path(path: str | None, chosen: dict[str, str], default: str) -> str:
-    """The pack of the bureau at materialised ``path`` (``/510000/510600/``; None: the root): the
-    nearest pick from the bureau itself up to the root, else ``default``."""
-    for code in reversed([c for c in (path or "").split("/") if c]):
-        if code in chosen:
-            return chosen[code]
-    return default
-
-
 def department_rule_packs(
     conn: Connection, department_ids: Iterable[int], on: date | None = None
 ) -> dict[int, RulePack]:
@@ -60,36 +40,28 @@ def department_rule_packs(
     ids = set(department_ids)
     if not ids:
         return {}
-    chosen, default = _chosen(conn), default_rule_pack_name()
-    packs, day = rule_packs(), on or evaluation_day()
-    query = select(Department.id, Bureau.path).outerjoin(Bureau, Bureau.id == Department.bureau_id)
+    default, packs, day = default_rule_pack_name(), rule_packs(), on or evaluation_day()
+    query = select(Department.id, Bureau.picked_rule_pack.label("pick")).outerjoin(
+        Bureau, Bureau.id == Department.bureau_id
+    )
     # A province-wide run asks for most departments: reading them all beats a list of 2,000 ids.
     rows = conn.execute(query.where(Department.id.in_(ids)) if len(ids) <= _LISTED else query)
-    return {
-        row.id: packs.get(pack_name_on_path(row.path, chosen, default), day) for row in rows if row.id in ids
-    }
+    return {row.id: packs.get(row.pick or default, day) for row in rows if row.id in ids}
 
 
 def department_rule_pack(department: Department, on: date | None = None) -> RulePack:
-    """The pack one department is evaluated with: its bureau's path, read with the department
-    (read once a request: a form asks for it per row)."""
-
-    def pick() -> RulePack:
-        name = pack_name_on_path(
-            department.bureau.path if department.bureau is not None else None,
-            _chosen(db.session.connection()),
-            default_rule_pack_name(),
-        )
-        return rule_packs().get(name, on or evaluation_day())
-
-    return remembered(("department_rule_pack", department.id, department.bureau_id, on), pick)
+    """The pack one department is evaluated with: its bureau's pick, read with the bureau (found
+    once a request: a form asks for it per row)."""
+    return remembered(
+        ("department_rule_pack", department.id, department.bureau_id, on),
+        lambda: bureau_rule_pack(department.bureau, on),
+    )
 
 
 def bureau_rule_pack(bureau: Bureau | None, on: date | None = None) -> RulePack:
     """The pack of ``bureau`` (None: the root): its own pick, else the nearest above it, else the
     installation's default — what its departments are held to (due days, thresholds)."""
-    chosen = _chosen(db.session.connection())
-    name = pack_name_on_path(bureau.path if bureau is not None else None, chosen, default_rule_pack_name())
+    name = (bureau.picked_rule_pack if bureau is not None else None) or default_rule_pack_name()
     return rule_packs().get(name, on or evaluation_day())
 
 
@@ -107,7 +79,7 @@ def pack_uses() -> dict[str, PackUse]:
     """pack name → where it is used, for every pack named by a bureau or the default (a name no
     file holds is listed too: ``tracker rule-packs`` shows it as missing)."""
     conn = db.session.connection()
-    chosen, default = _chosen(conn), default_rule_pack_name()
+    default = default_rule_pack_name()
     bureaus: dict[str, list[tuple[str, str]]] = {}
     for code, name, pack in conn.execute(
         select(Bureau.code, Bureau.name, Bureau.rule_pack)
@@ -116,10 +88,12 @@ def pack_uses() -> dict[str, PackUse]:
     ):
         bureaus.setdefault(pack or "", []).append((code, name))
     counts: dict[str, int] = {}
-    for (path,) in conn.execute(
-        select(Bureau.path).select_from(Department).outerjoin(Bureau, Bureau.id == Department.bureau_id)
+    for (pick,) in conn.execute(
+        select(Bureau.picked_rule_pack)
+        .select_from(Department)
+        .outerjoin(Bureau, Bureau.id == Department.bureau_id)
     ):
-        name = pack_name_on_path(path, chosen, default)
+        name = pick or default
         counts[name] = counts.get(name, 0) + 1
     names = {default, *bureaus, *counts}
     return {
