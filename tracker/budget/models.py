@@ -56,7 +56,7 @@ class Bureau(Model):
     #: bureau, so a page that has a department's bureau has its pack without another query.
     #: (Mapped below the class: its subquery reads the table the class makes.)
     if TYPE_CHECKING:
-        picked_rule_pack: str | None
+        picked_rule_pack: Mapped[str | None]
 
 
 def _nearest_pick() -> ScalarSelect[str | None]:
