@@ -7,6 +7,7 @@ writes nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -95,11 +96,15 @@ class ReportData:
     month: int
     report: MonthlyReport | None
     rows: list[ReportRow]
-    deadline: date
     can_write: bool
     can_review: bool
     can_unlock: bool
     projects: dict[int, Project] = field(default_factory=dict)
+
+    @functools.cached_property
+    def deadline(self) -> date:
+        """The month's due date for the department (read when a page shows it, not for a submission)."""
+        return deadline_for(self.year, self.month, self.department)
 
     @property
     def status(self) -> str:
@@ -336,7 +341,6 @@ def report_data(
         month=month,
         report=report,
         rows=rows,
-        deadline=deadline_for(year, month, department),
         can_write=access.can_write_report(user, department.id, unit_id),
         can_review=access.can_review_report(user, department.id, unit_id),
         can_unlock=access.can_unlock_report(user, department.id),

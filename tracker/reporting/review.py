@@ -84,8 +84,15 @@ def _review(
     department, unit, report = _load_for_review(
         user, unit_code, year, month, department_code, version, action
     )
-    apply_transition(user, report, action, department, unit, reason=reason)
-    _STAMPS[action](report, user, reason)
+    apply_transition(
+        user,
+        report,
+        action,
+        department,
+        unit,
+        reason=reason,
+        stamp=lambda r: _STAMPS[action](r, user, reason),
+    )
     commit_report(report)
     return report
 

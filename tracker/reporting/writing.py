@@ -157,24 +157,36 @@ def _apply_values(
         audits.append(
             {"action": "create", "entity": "monthly_report", "field": "status", "new": "draft", **scope}
         )
-    report.updated_at = utcnow()
-    report.updated_by_id = user.id
-    # The report's row first: a save racing on the same version waits for it, then fails its version
-    # check (a Conflict) rather than meeting this one's actuals.
-    settle(report, db.session.flush)
-    _write_actuals(report, parsed.values(), audits, scope)
+        _touch(report, user)
+        settle(report, db.session.flush)  # its actuals need its id
+        inserts, updates = _changed_actuals(report, parsed.values(), audits, scope)
+    else:
+        # Compared before the row is touched: the read would write it first (autoflush).
+        inserts, updates = _changed_actuals(report, parsed.values(), audits, scope)
+        _touch(report, user)
+    if inserts or updates:
+        # The report's row first: a save racing on the same version waits for it, then fails its
+        # version check (a Conflict) rather than meeting this one's actuals. With nothing to write
+        # (a submission of the values saved) the row is written once, at the commit.
+        settle(report, db.session.flush)
+        _write_actuals(report, inserts, updates)
     audit.record_many(audits, user=user)
     return report, listed
 
 
-def _write_actuals(
+def _touch(report: MonthlyReport, user: User) -> None:
+    report.updated_at = utcnow()
+    report.updated_by_id = user.id
+
+
+def _changed_actuals(
     report: MonthlyReport,
     parsed: Iterable[tuple[Indicator, RowValues, Mapping[str, Any]]],
     audits: list[dict[str, Any]],
     scope: dict[str, Any],
-) -> None:
-    """Write the typed values in one INSERT and one UPDATE (executemany) whatever their number, and
-    add an audit row per changed value to ``audits``."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows to insert, rows to update) for the typed values that differ from the stored ones, with
+    an audit row per changed value added to ``audits``."""
     columns = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
     query = select(IndicatorActual.id, IndicatorActual.indicator_id, *columns)
     existing = {
@@ -211,6 +223,13 @@ def _write_actuals(
             )
         elif changed:
             updates.append({"id": stored.id, **values})
+    return inserts, updates
+
+
+def _write_actuals(
+    report: MonthlyReport, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
+) -> None:
+    """Write the values in one INSERT and one UPDATE (executemany) whatever their number."""
     # On the table, not the ORM entity, which would batch rows by which of their values are None.
     table = cast(Table, IndicatorActual.__table__)
     bulk.insert_rows(table, inserts)
@@ -332,8 +351,9 @@ def submit_report(
     :class:`NeedsConfirmation` lists them for the clerk to confirm."""
     department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
     report, indicators = _apply_values(user, department, unit, report, year, month, values or {})
-    db.session.flush()
-    data = report_data(user, department, unit, year, month, indicators=indicators, report=report)
+    # What is checked is in the database already; the report's own row is written with its status.
+    with db.session.no_autoflush:
+        data = report_data(user, department, unit, year, month, indicators=indicators, report=report)
     errors = _completeness_errors(data)
     if not data.rows:
         errors["indicators"] = [gettext("此报告没有指标，无需提交")]
@@ -344,10 +364,7 @@ def submit_report(
     if warnings and not confirmed:
         commit_report(report)
         raise NeedsConfirmation(warnings)
-    apply_transition(user, report, "submit", department, unit)
-    report.submitted_at = utcnow()
-    report.submitted_by_id = user.id
-    report.return_reason = None
+    apply_transition(user, report, "submit", department, unit, stamp=lambda r: _stamp_submitted(r, user))
     submitted = (report.scope_key, year, month, user.username)  # read before the commit expires them
     commit_report(report)
     log.info("report submitted: %s %s-%s by %s", *submitted)
@@ -362,6 +379,12 @@ class NeedsConfirmation(Exception):
         super().__init__("；".join(w for ws in warnings.values() for w in ws))
 
 
+def _stamp_submitted(report: MonthlyReport, user: User) -> None:
+    report.submitted_at = utcnow()
+    report.submitted_by_id = user.id
+    report.return_reason = None
+
+
 def apply_transition(
     user: User,
     report: MonthlyReport,
@@ -369,10 +392,12 @@ def apply_transition(
     department: Department,
     unit: Unit | None,
     reason: str | None = None,
+    stamp: Callable[[MonthlyReport], None] | None = None,
 ) -> None:
     """Move ``report`` by ``action`` as :data:`~tracker.reporting.transitions.TRANSITIONS` allows, with
     its audit entries (and the reviewer's reason, for a return or an unlock); any other move is
-    :class:`InvalidState`."""
+    :class:`InvalidState`. ``stamp`` sets the action's own fields (who submitted, when) with the
+    status, so the row is written once."""
     status = next_status(report.status, action)
     if status is None:
         raise refused_transition(report)
@@ -383,14 +408,17 @@ def apply_transition(
         changes.append(("unlock", "unlock_reason", None, reason))
     elif reason:
         changes.append(("return", "return_reason", report.return_reason, reason))
+    report.status = status
+    _touch(report, user)
+    if stamp is not None:
+        stamp(report)
+    # Written here, not by the audit insert's autoflush: a lost race is a Conflict.
+    settle(report, db.session.flush)
     scope = audit_scope(department, unit, report.year, report.month)
     for entry, field, old, new in changes:
         audit.record(
             entry, "monthly_report", user=user, entity_id=report.id, field=field, old=old, new=new, **scope
         )
-    report.status = status
-    report.updated_at = utcnow()
-    report.updated_by_id = user.id
 
 
 def refused_transition(report: MonthlyReport | None) -> InvalidState:
