@@ -111,7 +111,13 @@ def authenticate(username: str, password: str) -> User | None:
     if not verify_password(user, password) or user is None or not user.active:
         return None
     open_session(user)
-    db.session.commit()
+    # Left loaded: Flask-Login reads the user straight after, and expired it would be read again.
+    session = db.session()
+    session.expire_on_commit, expire = False, session.expire_on_commit
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
     return user
 
 
