@@ -159,7 +159,7 @@ def _apply_values(
         )
         _touch(report, user)
         settle(report, db.session.flush)  # its actuals need its id
-        inserts, updates = _changed_actuals(report, parsed.values(), audits, scope)
+        inserts, updates = _changed_actuals(report, parsed.values(), audits, scope, new=True)
     else:
         # Compared before the row is touched: the read would write it first (autoflush).
         inserts, updates = _changed_actuals(report, parsed.values(), audits, scope)
@@ -184,15 +184,17 @@ def _changed_actuals(
     parsed: Iterable[tuple[Indicator, RowValues, Mapping[str, Any]]],
     audits: list[dict[str, Any]],
     scope: dict[str, Any],
+    *,
+    new: bool = False,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(rows to insert, rows to update) for the typed values that differ from the stored ones, with
-    an audit row per changed value added to ``audits``."""
-    columns = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
-    query = select(IndicatorActual.id, IndicatorActual.indicator_id, *columns)
-    existing = {
-        row.indicator_id: row
-        for row in db.session.execute(query.where(IndicatorActual.report_id == report.id))
-    }
+    """(rows to insert, rows to update) for the typed values that differ from the stored ones (a
+    ``new`` report has none), with an audit row per changed value added to ``audits``."""
+    existing: dict[int, Any] = {}
+    if not new:
+        columns = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
+        query = select(IndicatorActual.id, IndicatorActual.indicator_id, *columns)
+        for row in db.session.execute(query.where(IndicatorActual.report_id == report.id)):
+            existing[row.indicator_id] = row
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for indicator, row, raw in parsed:
