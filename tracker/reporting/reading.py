@@ -207,7 +207,7 @@ def find_report(department: Department, unit: Unit | None, year: int, month: int
     return db.session.scalar(select(MonthlyReport).where(_of_scope(department, unit, year, [month])))
 
 
-def _reports_of_months(
+def reports_of_months(
     department: Department, unit: Unit | None, year: int, months: list[int]
 ) -> dict[int, MonthlyReport]:
     """month → the stored report of the scope, for those of ``months`` there is one."""
@@ -300,14 +300,17 @@ def report_data(
     *,
     indicators: list[Indicator] | None = None,
     report: MonthlyReport | None = None,
+    stored: Mapping[int, MonthlyReport] | None = None,
 ) -> ReportData:
-    """:func:`get_report` of a scope its caller has already been let into, reusing the indicators
-    and the report it holds (a submission checks what it has just saved)."""
+    """:func:`get_report` of a scope its caller has already been let into, reusing the indicators,
+    the report and the stored reports of this month and the one before (:func:`reports_of_months`)
+    it holds (a submission checks what it has just saved)."""
     if indicators is None:
         indicators = report_indicators(department, unit, year)
-    # This month's report (unless given) and last month's in one query, their values in another.
-    wanted = [m for m in (month - 1, month if report is None else None) if m]
-    stored = _reports_of_months(department, unit, year, wanted) if wanted else {}
+    if stored is None:
+        # This month's report (unless given) and last month's in one query, their values in another.
+        wanted = [m for m in (month - 1, month if report is None else None) if m]
+        stored = reports_of_months(department, unit, year, wanted) if wanted else {}
     report = report if report is not None else stored.get(month)
     previous = stored.get(month - 1)
     current: dict[int, IndicatorActual] = {}

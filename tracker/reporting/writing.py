@@ -34,6 +34,7 @@ from tracker.reporting.reading import (
     parse_values,
     report_data,
     report_indicators,
+    reports_of_months,
     scope_key,
 )
 from tracker.reporting.transitions import STATUS_LABELS, next_status
@@ -88,9 +89,26 @@ def load_for_write(
     check_period(year, month)
     department, unit = access.require_report_scope(user, unit_code, department_code)
     report = find_report(department, unit, year, month)
+    _check_version(report, version)
+    return department, unit, report
+
+
+def _load_for_submit(
+    user: User, unit_code: str | None, year: int, month: int, department_code: str | None, version: int | None
+) -> tuple[Department, Unit | None, MonthlyReport | None, dict[int, MonthlyReport]]:
+    """:func:`load_for_write`, with last month's report read in the same query (the check of a
+    submission compares with it)."""
+    check_period(year, month)
+    department, unit = access.require_report_scope(user, unit_code, department_code)
+    stored = reports_of_months(department, unit, year, [m for m in (month - 1, month) if m])
+    _check_version(stored.get(month), version)
+    return department, unit, stored.get(month), stored
+
+
+def _check_version(report: MonthlyReport | None, version: int | None) -> None:
+    """A report saved since ``version`` was read (0: none was stored) is a :class:`Conflict`."""
     if version is not None and version != (report.version if report else 0):
         raise _conflict(report)
-    return department, unit, report
 
 
 def _conflict(report: MonthlyReport | None) -> Conflict:
@@ -159,7 +177,7 @@ def _apply_values(
         )
         _touch(report, user)
         settle(report, db.session.flush)  # its actuals need its id
-        inserts, updates = _changed_actuals(report, parsed.values(), audits, scope, new=True)
+        inserts, updates = _changed_actuals(report, parsed.values(), audits, scope, fresh=True)
     else:
         # Compared before the row is touched: the read would write it first (autoflush).
         inserts, updates = _changed_actuals(report, parsed.values(), audits, scope)
@@ -185,16 +203,16 @@ def _changed_actuals(
     audits: list[dict[str, Any]],
     scope: dict[str, Any],
     *,
-    new: bool = False,
+    fresh: bool = False,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(rows to insert, rows to update) for the typed values that differ from the stored ones (a
-    ``new`` report has none), with an audit row per changed value added to ``audits``."""
+    ``fresh`` report has none), with an audit row per changed value added to ``audits``."""
     existing: dict[int, Any] = {}
-    if not new:
+    if not fresh:
         columns = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
         query = select(IndicatorActual.id, IndicatorActual.indicator_id, *columns)
-        for row in db.session.execute(query.where(IndicatorActual.report_id == report.id)):
-            existing[row.indicator_id] = row
+        for found in db.session.execute(query.where(IndicatorActual.report_id == report.id)):
+            existing[found.indicator_id] = found
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for indicator, row, raw in parsed:
@@ -351,11 +369,15 @@ def submit_report(
     With ``confirmed`` False, values that look odd (plausibility warnings, issue 11 §4) stop the
     submission after the values are saved as a draft — a save is never blocked — and
     :class:`NeedsConfirmation` lists them for the clerk to confirm."""
-    department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
+    department, unit, report, stored = _load_for_submit(
+        user, unit_code, year, month, department_code, version
+    )
     report, indicators = _apply_values(user, department, unit, report, year, month, values or {})
     # What is checked is in the database already; the report's own row is written with its status.
     with db.session.no_autoflush:
-        data = report_data(user, department, unit, year, month, indicators=indicators, report=report)
+        data = report_data(
+            user, department, unit, year, month, indicators=indicators, report=report, stored=stored
+        )
     errors = _completeness_errors(data)
     if not data.rows:
         errors["indicators"] = [gettext("此报告没有指标，无需提交")]
