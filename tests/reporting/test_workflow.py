@@ -255,3 +255,40 @@ def test_unlocking_asks_for_an_optional_reason_kept_in_the_audit_log(client, wor
     assert _version(session, world) > version
     session.expire_all()
     assert session.scalar(select(MonthlyReport).where(MonthlyReport.month == 7)).status == "draft"
+
+
+def _bump_after_the_check(monkeypatch, session):
+    """Another clerk's save commits between this request's version check and its write."""
+    check = writing._check_version
+
+    def checked_then_overtaken(report, version):
+        check(report, version)
+        if report is not None:
+            table = MonthlyReport.__table__
+            session.execute(
+                table.update().where(table.c.id == report.id).values(version=table.c.version + 1)
+            )
+
+    monkeypatch.setattr(writing, "_check_version", checked_then_overtaken)
+
+
+@pytest.mark.parametrize("action", ["submit", "approve"])
+def test_a_write_overtaken_after_its_version_check_is_a_conflict_and_writes_nothing(
+    world, session, monkeypatch, action
+):
+    # The status is written with its stamps in one UPDATE, before the audit rows: its version check
+    # still turns a lost race into a Conflict, never a 500 or a half-written transition.
+    if action == "submit":
+        saved = writing.save_report(world.reporter, world.unit.code, 2023, 7, _complete(world), 0)
+    else:
+        saved = _submitted(world)
+    version, status = saved.version, saved.status
+    _bump_after_the_check(monkeypatch, session)
+    with pytest.raises(Conflict):
+        if action == "submit":
+            writing.submit_report(world.reporter, world.unit.code, 2023, 7, version, _complete(world))
+        else:
+            review.approve_report(world.department_user, world.unit.code, 2023, 7, version)
+    session.expire_all()
+    stored = session.scalar(select(MonthlyReport).where(MonthlyReport.month == 7))
+    assert (stored.status, stored.version) == (status, version)
