@@ -265,9 +265,7 @@ def _bump_after_the_check(monkeypatch, session):
         check(report, version)
         if report is not None:
             table = MonthlyReport.__table__
-            session.execute(
-                table.update().where(table.c.id == report.id).values(version=table.c.version + 1)
-            )
+            session.execute(table.update().where(table.c.id == report.id).values(version=table.c.version + 1))
 
     monkeypatch.setattr(writing, "_check_version", checked_then_overtaken)
 
