@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 from flask import current_app
@@ -28,9 +29,16 @@ def store(content: bytes, extension: str) -> str:
     path = _path(sha256, extension)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(content)
-        partial.replace(path)
+        # A part file of its own per call: threads of one worker storing the same bytes at once
+        # (two clicks on 立即发送) would otherwise move one part file from under each other.
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f"{sha256}.", suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            os.replace(partial, path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
     return sha256
 
 
