@@ -30,7 +30,6 @@ from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, Month
 from tracker.reporting.reading import (
     ReportData,
     check_period,
-    find_report,
     parse_values,
     report_data,
     report_indicators,
@@ -86,21 +85,26 @@ def new_draft(department: Department, unit: Unit | None, year: int, month: int) 
 def load_for_write(
     user: User, unit_code: str | None, year: int, month: int, department_code: str | None, version: int | None
 ) -> tuple[Department, Unit | None, MonthlyReport | None]:
-    check_period(year, month)
-    department, unit = access.require_report_scope(user, unit_code, department_code)
-    report = find_report(department, unit, year, month)
-    _check_version(report, version)
+    department, unit, report, _stored = _load_with_months(
+        user, unit_code, year, month, department_code, version, [month]
+    )
     return department, unit, report
 
 
-def _load_for_submit(
-    user: User, unit_code: str | None, year: int, month: int, department_code: str | None, version: int | None
+def _load_with_months(
+    user: User,
+    unit_code: str | None,
+    year: int,
+    month: int,
+    department_code: str | None,
+    version: int | None,
+    months: list[int],
 ) -> tuple[Department, Unit | None, MonthlyReport | None, dict[int, MonthlyReport]]:
-    """:func:`load_for_write`, with last month's report read in the same query (the check of a
-    submission compares with it)."""
+    """:func:`load_for_write`, with the stored reports of ``months`` (``month`` among them) read in
+    the same query: a submission's check compares with last month's."""
     check_period(year, month)
     department, unit = access.require_report_scope(user, unit_code, department_code)
-    stored = reports_of_months(department, unit, year, [m for m in (month - 1, month) if m])
+    stored = reports_of_months(department, unit, year, months)
     _check_version(stored.get(month), version)
     return department, unit, stored.get(month), stored
 
@@ -369,8 +373,9 @@ def submit_report(
     With ``confirmed`` False, values that look odd (plausibility warnings, issue 11 §4) stop the
     submission after the values are saved as a draft — a save is never blocked — and
     :class:`NeedsConfirmation` lists them for the clerk to confirm."""
-    department, unit, report, stored = _load_for_submit(
-        user, unit_code, year, month, department_code, version
+    months = [m for m in (month - 1, month) if m]
+    department, unit, report, stored = _load_with_months(
+        user, unit_code, year, month, department_code, version, months
     )
     report, indicators = _apply_values(user, department, unit, report, year, month, values or {})
     # What is checked is in the database already; the report's own row is written with its status.
