@@ -19,6 +19,7 @@ from tracker.auth.passwords import dummy_verify, hash_password, verify
 from tracker.budget.bureaus import root_bureau
 from tracker.budget.models import Bureau, Department, Unit
 from tracker.core import audit
+from tracker.core.database import commit_keeping_loaded
 from tracker.extensions import db
 from tracker.types import utcnow
 
@@ -112,12 +113,7 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     open_session(user)
     # Left loaded: Flask-Login reads the user straight after, and expired it would be read again.
-    session = db.session()
-    session.expire_on_commit, expire = False, session.expire_on_commit
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
+    commit_keeping_loaded()
     return user
 
 

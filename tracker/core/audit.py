@@ -4,6 +4,7 @@ audit entry exists exactly when the change it describes was committed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from sqlalchemy import ForeignKey, Index, String, Table, Text, insert
@@ -45,35 +46,45 @@ def as_text(value: Any) -> str | None:
     return format(value.normalize(), "f") if hasattr(value, "as_tuple") else str(value)
 
 
-def _row(action: str, entity: str, user: Any = None, **fields: Any) -> dict[str, Any]:
+def _by(user: Any) -> dict[str, Any]:
+    """Who made a change, as every entry of it records."""
     return {
         "at": utcnow(),
         "user_id": getattr(user, "id", None),
         "username": getattr(user, "username", None) or "system",
+    }
+
+
+def _row(by: Mapping[str, Any], action: str, entity: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    get = fields.get
+    return {
+        **by,
         "action": action,
         "entity": entity,
-        "entity_id": fields.get("entity_id"),
-        "field": fields.get("field"),
-        "old_value": as_text(fields.get("old")),
-        "new_value": as_text(fields.get("new")),
-        "department_code": fields.get("department_code"),
-        "unit_code": fields.get("unit_code"),
-        "year": fields.get("year"),
-        "month": fields.get("month"),
+        "entity_id": get("entity_id"),
+        "field": get("field"),
+        "old_value": as_text(get("old")),
+        "new_value": as_text(get("new")),
+        "department_code": get("department_code"),
+        "unit_code": get("unit_code"),
+        "year": get("year"),
+        "month": get("month"),
     }
 
 
 def record(action: str, entity: str, *, user: Any = None, **fields: Any) -> None:
     """Add one audit entry to the current transaction (no commit)."""
-    db.session.execute(insert(AuditEntry), [_row(action, entity, user, **fields)])
+    db.session.execute(insert(AuditEntry), [_row(_by(user), action, entity, fields)])
 
 
 def record_many(rows: list[dict[str, Any]], *, user: Any = None) -> None:
     """Many entries in one statement (an executemany, or on PostgreSQL a COPY, however many rows):
-    each dict has ``action``, ``entity`` and the keyword fields of :func:`record`."""
+    each dict has ``action``, ``entity`` and the keyword fields of :func:`record`. They are one
+    change, made at one time."""
     # The table, not the ORM entity: an ORM bulk insert batches rows by which values are None,
     # so entries with and without an old value would alternate into a statement each.
+    by = _by(user)
     bulk.insert_rows(
         cast(Table, AuditEntry.__table__),
-        [_row(row.pop("action"), row.pop("entity"), user, **row) for row in rows],
+        [_row(by, row["action"], row["entity"], row) for row in rows],
     )

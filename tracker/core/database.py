@@ -16,7 +16,15 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["timeout_settings", "engine_options_with_timeouts", "is_busy", "BUSY_SQLSTATES"]
+from tracker.extensions import db
+
+__all__ = [
+    "timeout_settings",
+    "engine_options_with_timeouts",
+    "is_busy",
+    "BUSY_SQLSTATES",
+    "commit_keeping_loaded",
+]
 
 #: query_canceled (statement_timeout), lock_not_available (lock_timeout), deadlock_detected,
 #: serialization_failure: the statement did not run because of other work, and may be tried again.
@@ -63,3 +71,16 @@ def is_busy(error: BaseException) -> bool:
     if getattr(original, "sqlstate", None) in BUSY_SQLSTATES:
         return True
     return type(original).__module__ == "sqlite3" and str(original).startswith(_SQLITE_BUSY)
+
+
+def commit_keeping_loaded() -> None:
+    """Commit the session without expiring what it holds. Expiring is for a next transaction that
+    must see other sessions' changes; a request that answers with a redirect, or only reads back what
+    it has just written, has none — and expiring costs a walk over every loaded object (a thousand
+    indicators and their actuals on a large form), and the reload of any of them read afterwards."""
+    session = db.session()
+    session.expire_on_commit, expire = False, session.expire_on_commit
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire

@@ -8,15 +8,14 @@ audit log.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
 from typing import Any, cast
 
 from flask_babel import gettext
 from sqlalchemy import Table, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.auth import access
@@ -24,6 +23,7 @@ from tracker.auth.models import User
 from tracker.budget.models import Department, Unit
 from tracker.budget.packs import department_rule_pack
 from tracker.core import audit, bulk
+from tracker.core.database import commit_keeping_loaded
 from tracker.core.errors import Conflict, InvalidState, ValidationFailed
 from tracker.extensions import db
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
@@ -213,20 +213,18 @@ def _changed_actuals(
     ``fresh`` report has none), with an audit row per changed value added to ``audits``."""
     existing: dict[int, Any] = {}
     if not fresh:
-        columns = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
-        query = select(IndicatorActual.id, IndicatorActual.indicator_id, *columns)
+        query = select(IndicatorActual.indicator_id, IndicatorActual.id, *_STORED_VALUES)
         for found in db.session.execute(query.where(IndicatorActual.report_id == report.id)):
-            existing[found.indicator_id] = found
+            existing[found[0]] = found
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for indicator, row, raw in parsed:
         stored = existing.get(indicator.id)
-        values = {name: getattr(stored, name) if stored else None for name in ACTUAL_VALUE_FIELDS}
-        typed = {c for f in raw if f in ROW_FIELDS for c in _FIELD_COLUMNS[f]}
+        values = dict(zip(ACTUAL_VALUE_FIELDS, stored[2:] if stored else _NO_VALUES, strict=True))
         changed = False
-        for column in ACTUAL_VALUE_FIELDS:
+        for column in _typed_columns(frozenset(raw)):
             old, new = values[column], getattr(row, column)
-            if column not in typed or _same(old, new):
+            if old == new:
                 continue
             values[column], changed = new, True
             audits.append(
@@ -246,8 +244,20 @@ def _changed_actuals(
                 {"report_id": report.id, "indicator_id": indicator.id, "computed": computed, **values}
             )
         elif changed:
-            updates.append({"id": stored.id, **values})
+            updates.append({"id": stored[1], **values})
     return inserts, updates
+
+
+_STORED_VALUES = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
+_NO_VALUES = (None,) * len(ACTUAL_VALUE_FIELDS)
+
+
+@functools.lru_cache(maxsize=2 ** len(ROW_FIELDS))  # one entry per set of fields
+def _typed_columns(fields: frozenset[str]) -> tuple[str, ...]:
+    """The stored columns the typed ``fields`` may change, in the order of the stored row (the
+    order of the audit entries)."""
+    typed = {c for f in fields if f in ROW_FIELDS for c in _FIELD_COLUMNS[f]}
+    return tuple(c for c in ACTUAL_VALUE_FIELDS if c in typed)
 
 
 def _write_actuals(
@@ -270,20 +280,12 @@ def _forget_actuals(report: MonthlyReport) -> None:
     db.session.expire(report, ["actuals"])
 
 
-def _same(old: Any, new: Any) -> bool:
-    if isinstance(old, Decimal) and isinstance(new, Decimal):
-        return old == new
-    return old == new
-
-
 def commit_report(report: MonthlyReport) -> None:
     """Commit the unit of work of an action on ``report``; a lost race raises :class:`Conflict`.
-    The report's new version stays readable: the page after a save carries it, and reading it
-    from an expired object would cost a query."""
-    settle(report, db.session.flush)
-    version = report.version
-    settle(report, db.session.commit)
-    set_committed_value(report, "version", version)
+    What the action loaded stays loaded (the report's new version among it): the page after it
+    is a redirect, or reads back only what was written; the actuals written past the ORM were
+    expired when they were written."""
+    settle(report, commit_keeping_loaded)
 
 
 def settle(report: MonthlyReport, write: Callable[[], None]) -> None:
