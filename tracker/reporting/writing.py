@@ -201,6 +201,10 @@ def _touch(report: MonthlyReport, user: User) -> None:
     report.updated_by_id = user.id
 
 
+_STORED_VALUES = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
+_NO_VALUES = (None,) * len(ACTUAL_VALUE_FIELDS)
+
+
 def _changed_actuals(
     report: MonthlyReport,
     parsed: Iterable[tuple[Indicator, RowValues, Mapping[str, Any]]],
@@ -246,10 +250,6 @@ def _changed_actuals(
         elif changed:
             updates.append({"id": stored[1], **values})
     return inserts, updates
-
-
-_STORED_VALUES = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
-_NO_VALUES = (None,) * len(ACTUAL_VALUE_FIELDS)
 
 
 @functools.lru_cache(maxsize=2 ** len(ROW_FIELDS))  # one entry per set of fields
