@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -64,8 +64,8 @@ class ReportRow:
     """One indicator on the form: its stored values, last month's, and the server-side lamp."""
 
     indicator: Indicator
-    values: IndicatorActual | None
-    previous: IndicatorActual | None
+    values: RowValues | None
+    previous: RowValues | None
     lamp: IndicatorLamp
     computed_value: Decimal | None = None
     #: The department's rule pack (its bureau's, SPEC §6a): thresholds, bands, plausibility.
@@ -150,7 +150,7 @@ def _bands(pack: RulePack) -> dict[str, tuple[Decimal, Decimal]]:
 def value_warnings(
     indicator: Indicator,
     values: RowValues | IndicatorActual | None,
-    previous: IndicatorActual | None,
+    previous: RowValues | IndicatorActual | None,
     pack: RulePack,
 ) -> list[str]:
     """Plausibility warnings of one indicator's value against its target and last month's."""
@@ -281,6 +281,11 @@ def _computed_values(
     return {name: (value * 100 if value is not None else None) for name, value in metrics.items()}
 
 
+#: The stored values of an actual, in the order of :class:`RowValues`' fields: a form reads them
+#: as plain values, not as ORM objects (a thousand of each a month and the month before).
+_STORED_VALUES = [getattr(IndicatorActual, item.name) for item in fields(RowValues)]
+
+
 def get_report(
     user: User, unit_code: str | None, year: int, month: int, *, department_code: str | None = None
 ) -> ReportData:
@@ -313,14 +318,15 @@ def report_data(
         stored = reports_of_months(department, unit, year, wanted) if wanted else {}
     report = report if report is not None else stored.get(month)
     previous = stored.get(month - 1)
-    current: dict[int, IndicatorActual] = {}
-    before: dict[int, IndicatorActual] = {}
+    current: dict[int, RowValues] = {}
+    before: dict[int, RowValues] = {}
     by_report = {r.id: into for r, into in ((report, current), (previous, before)) if r is not None}
     if by_report:
-        for actual in db.session.scalars(
-            select(IndicatorActual).where(IndicatorActual.report_id.in_(list(by_report)))
+        query = select(IndicatorActual.report_id, IndicatorActual.indicator_id, *_STORED_VALUES)
+        for report_id, indicator_id, *values in db.session.execute(
+            query.where(IndicatorActual.report_id.in_(list(by_report)))
         ):
-            by_report[actual.report_id][actual.indicator_id] = actual
+            by_report[report_id][indicator_id] = RowValues(*values)
     computed = _computed_values(department, unit, year, month, indicators)
     pack = department_rule_pack(department)
     rows = []

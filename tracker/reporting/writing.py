@@ -349,7 +349,7 @@ def _completeness_errors(data: ReportData) -> dict[str, list[str]]:
             continue
         # A computed metric's lamp is the department's to explain like any other (SPEC §5).
         if needs_deviation_cause(row.lamp.status):
-            cause: RowValues | IndicatorActual = stored or RowValues()
+            cause = stored or RowValues()
             if not cause.deviation_category:
                 errors[key + "deviation_category"] = [gettext("黄灯/红灯指标须选择偏差原因类别")]
             if not cause.deviation_cause:
