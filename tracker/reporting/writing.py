@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from flask_babel import gettext
 from sqlalchemy import Table, inspect, select
@@ -29,12 +29,14 @@ from tracker.extensions import db
 from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
 from tracker.reporting.reading import (
     ReportData,
+    TypedIndicator,
     check_period,
     parse_values,
     report_data,
     report_indicators,
     reports_of_months,
     scope_key,
+    typed_indicators,
 )
 from tracker.reporting.transitions import STATUS_LABELS, next_status
 from tracker.reporting.values import ROW_FIELDS, RowValues
@@ -55,6 +57,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("tracker.reporting")
+
+#: An indicator as a write reads it: whole (a submission shows them) or as much as a save needs.
+Listed = TypeVar("Listed", Indicator, TypedIndicator)
 
 #: A typed field → the stored columns it may change (qualitative ``actual`` is a grade).
 _FIELD_COLUMNS = {
@@ -139,9 +144,11 @@ def _apply_values(
     year: int,
     month: int,
     values: Mapping[Any, Mapping[str, Any]],
-) -> tuple[MonthlyReport, list[Indicator]]:
+    indicators_of: Callable[[Department, Unit | None, int], list[Listed]],
+) -> tuple[MonthlyReport, list[Listed]]:
     """Check every typed value, then write them all (or raise ValidationFailed and write nothing);
-    the report and its indicators."""
+    the report and its indicators, as ``indicators_of`` reads them (a submission goes on to show
+    them, a save only checks against them)."""
     if not access.can_write_report(user, department.id, unit.id if unit else None):
         raise access.refuse(user, f"write report {scope_key(department, unit)}")
     if report is not None and next_status(report.status, "save") is None:
@@ -150,11 +157,11 @@ def _apply_values(
             if report.status == "approved"
             else gettext("报告已提交，等待审核，不能修改。")
         )
-    listed = report_indicators(department, unit, year)
+    listed = indicators_of(department, unit, year)
     indicators = {i.id: i for i in listed}
     pack = department_rule_pack(department)
     errors: dict[str, list[str]] = {}
-    parsed: dict[int, tuple[Indicator, RowValues, Mapping[str, Any]]] = {}
+    parsed: dict[int, tuple[Listed, RowValues, Mapping[str, Any]]] = {}
     for key, raw in values.items():
         try:
             indicator = indicators[int(key)]
@@ -207,7 +214,7 @@ _NO_VALUES = (None,) * len(ACTUAL_VALUE_FIELDS)
 
 def _changed_actuals(
     report: MonthlyReport,
-    parsed: Iterable[tuple[Indicator, RowValues, Mapping[str, Any]]],
+    parsed: Iterable[tuple[Indicator | TypedIndicator, RowValues, Mapping[str, Any]]],
     audits: list[dict[str, Any]],
     scope: dict[str, Any],
     *,
@@ -326,7 +333,7 @@ def save_report(
     raises :class:`Conflict`. Any bad value raises :class:`ValidationFailed` and nothing is written.
     """
     department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
-    report, _ = _apply_values(user, department, unit, report, year, month, values)
+    report, _ = _apply_values(user, department, unit, report, year, month, values, typed_indicators)
     commit_report(report)
     return report
 
@@ -379,7 +386,9 @@ def submit_report(
     department, unit, report, stored = _load_with_months(
         user, unit_code, year, month, department_code, version, months
     )
-    report, indicators = _apply_values(user, department, unit, report, year, month, values or {})
+    report, indicators = _apply_values(
+        user, department, unit, report, year, month, values or {}, report_indicators
+    )
     # What is checked is in the database already; the report's own row is written with its status.
     with db.session.no_autoflush:
         data = report_data(
