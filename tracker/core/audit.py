@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import ForeignKey, Index, String, Table, Text, insert
+from sqlalchemy import Index, String, Table, Text, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.core import bulk
@@ -24,7 +24,9 @@ class AuditEntry(Model):
     __table_args__ = (Index("ix_audit_scope", "department_code", "unit_code", "year", "month"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[Timestamp]
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Who, as the entry was written (with ``username``); no foreign key: the entry outlives anything
+    # done to the user's row, and the key was checked for every entry (2,000 in a 1,000-value save).
+    user_id: Mapped[int | None]
     username: Mapped[str] = mapped_column(String(80), default="system")
     action: Mapped[str] = mapped_column(String(40))  # update | submit | approve | return | import | …
     entity: Mapped[str] = mapped_column(String(40))  # indicator_actual | monthly_report | indicator | user
