@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from decimal import Decimal
 
 import pytest
 
-from tracker.reporting.values import NumberError, parse_number, parse_row
+from tracker.reporting.models import ACTUAL_VALUE_FIELDS
+from tracker.reporting.values import NumberError, RowValues, parse_number, parse_row
 
 BANDS = {
     "达成": (Decimal(80), Decimal(100)),
@@ -119,3 +121,8 @@ def test_a_refused_choice_or_text_names_its_field_in_the_pages_language(app):
     assert "must be one of" in errors["actual"][0] and "完成情况" not in errors["actual"][0]
     assert errors["likelihood"][0].startswith("Likelihood must be one of")
     assert "偏差原因说明" not in errors["deviation_cause"][0] and "at most" in errors["deviation_cause"][0]
+
+
+def test_the_checked_values_are_the_stored_columns_in_their_order():
+    """A report's stored values are read as RowValues straight from the columns, by position."""
+    assert tuple(item.name for item in fields(RowValues)) == ACTUAL_VALUE_FIELDS

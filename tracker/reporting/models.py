@@ -13,6 +13,7 @@ from tracker.types import Quantity, Timestamp
 
 __all__ = [
     "ACTUAL_VALUE_FIELDS",
+    "ACTUAL_VALUE_COLUMNS",
     "MonthlyReport",
     "IndicatorActual",
     "Evidence",
@@ -110,6 +111,11 @@ class IndicatorActual(Model):
     computed: Mapped[bool] = mapped_column(default=False)
 
     report: Mapped[MonthlyReport] = relationship(back_populates="actuals")
+
+
+#: The columns of :data:`ACTUAL_VALUE_FIELDS`, for the reads that want the values, not ORM objects
+#: (a thousand-indicator form, a save comparing what it was sent with what is stored).
+ACTUAL_VALUE_COLUMNS = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
 
 
 class Evidence(Model):

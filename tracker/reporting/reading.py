@@ -28,7 +28,7 @@ from tracker.core.queries import where_given
 from tracker.core.text import N_
 from tracker.extensions import db
 from tracker.reporting.deadlines import deadline_for, is_overdue, today
-from tracker.reporting.models import IndicatorActual, MonthlyReport, report_scope_key
+from tracker.reporting.models import ACTUAL_VALUE_COLUMNS, IndicatorActual, MonthlyReport, report_scope_key
 from tracker.reporting.values import RowValues, parse_row
 from tracker.rules import IndicatorLamp, monitor_indicator, needs_deviation_cause
 from tracker.rules.modes import Mode
@@ -314,11 +314,6 @@ def _computed_values(
     return {name: (value * 100 if value is not None else None) for name, value in metrics.items()}
 
 
-#: The stored values of an actual, in the order of :class:`RowValues`' fields: a form reads them
-#: as plain values, not as ORM objects (a thousand of each a month and the month before).
-_STORED_VALUES = [getattr(IndicatorActual, item.name) for item in fields(RowValues)]
-
-
 def get_report(
     user: User, unit_code: str | None, year: int, month: int, *, department_code: str | None = None
 ) -> ReportData:
@@ -355,7 +350,9 @@ def report_data(
     before: dict[int, RowValues] = {}
     by_report = {r.id: into for r, into in ((report, current), (previous, before)) if r is not None}
     if by_report:
-        query = select(IndicatorActual.report_id, IndicatorActual.indicator_id, *_STORED_VALUES)
+        # As plain values (RowValues, whose fields are ACTUAL_VALUE_FIELDS), not ORM objects: a
+        # thousand-indicator form reads a thousand of them for its month and the month before.
+        query = select(IndicatorActual.report_id, IndicatorActual.indicator_id, *ACTUAL_VALUE_COLUMNS)
         for report_id, indicator_id, *values in db.session.execute(
             query.where(IndicatorActual.report_id.in_(list(by_report)))
         ):

@@ -26,7 +26,12 @@ from tracker.core import audit, bulk
 from tracker.core.database import commit_keeping_loaded
 from tracker.core.errors import Conflict, InvalidState, ValidationFailed
 from tracker.extensions import db
-from tracker.reporting.models import ACTUAL_VALUE_FIELDS, IndicatorActual, MonthlyReport
+from tracker.reporting.models import (
+    ACTUAL_VALUE_COLUMNS,
+    ACTUAL_VALUE_FIELDS,
+    IndicatorActual,
+    MonthlyReport,
+)
 from tracker.reporting.reading import (
     ReportData,
     TypedIndicator,
@@ -208,7 +213,6 @@ def _touch(report: MonthlyReport, user: User) -> None:
     report.updated_by_id = user.id
 
 
-_STORED_VALUES = [getattr(IndicatorActual, name) for name in ACTUAL_VALUE_FIELDS]
 _NO_VALUES = (None,) * len(ACTUAL_VALUE_FIELDS)
 
 
@@ -224,7 +228,7 @@ def _changed_actuals(
     ``fresh`` report has none), with an audit row per changed value added to ``audits``."""
     existing: dict[int, Any] = {}
     if not fresh:
-        query = select(IndicatorActual.indicator_id, IndicatorActual.id, *_STORED_VALUES)
+        query = select(IndicatorActual.indicator_id, IndicatorActual.id, *ACTUAL_VALUE_COLUMNS)
         for found in db.session.execute(query.where(IndicatorActual.report_id == report.id)):
             existing[found[0]] = found
     inserts: list[dict[str, Any]] = []
