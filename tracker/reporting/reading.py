@@ -334,10 +334,11 @@ def report_data(
     indicators: list[Indicator] | None = None,
     report: MonthlyReport | None = None,
     stored: Mapping[int, MonthlyReport] | None = None,
+    values: Mapping[int, RowValues] | None = None,
 ) -> ReportData:
     """:func:`get_report` of a scope its caller has already been let into, reusing the indicators,
-    the report and the stored reports of this month and the one before (:func:`reports_of_months`)
-    it holds (a submission checks what it has just saved)."""
+    the report, the stored reports of this month and the one before (:func:`reports_of_months`)
+    and this month's values by indicator it holds (a submission checks what it has just saved)."""
     if indicators is None:
         indicators = report_indicators(department, unit, year)
     if stored is None:
@@ -346,17 +347,21 @@ def report_data(
         stored = reports_of_months(department, unit, year, wanted) if wanted else {}
     report = report if report is not None else stored.get(month)
     previous = stored.get(month - 1)
-    current: dict[int, RowValues] = {}
+    current: dict[int, RowValues] = dict(values) if values is not None else {}
     before: dict[int, RowValues] = {}
-    by_report = {r.id: into for r, into in ((report, current), (previous, before)) if r is not None}
+    by_report = {
+        r.id: into
+        for r, into in ((report if values is None else None, current), (previous, before))
+        if r is not None
+    }
     if by_report:
         # As plain values (RowValues, whose fields are ACTUAL_VALUE_FIELDS), not ORM objects: a
         # thousand-indicator form reads a thousand of them for its month and the month before.
         query = select(IndicatorActual.report_id, IndicatorActual.indicator_id, *ACTUAL_VALUE_COLUMNS)
-        for report_id, indicator_id, *values in db.session.execute(
+        for report_id, indicator_id, *stored_values in db.session.execute(
             query.where(IndicatorActual.report_id.in_(list(by_report)))
         ):
-            by_report[report_id][indicator_id] = RowValues(*values)
+            by_report[report_id][indicator_id] = RowValues(*stored_values)
     computed = _computed_values(department, unit, year, month, indicators)
     pack = department_rule_pack(department)
     rows = []

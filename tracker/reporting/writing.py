@@ -150,10 +150,10 @@ def _apply_values(
     month: int,
     values: Mapping[Any, Mapping[str, Any]],
     indicators_of: Callable[[Department, Unit | None, int], list[Listed]],
-) -> tuple[MonthlyReport, list[Listed]]:
+) -> tuple[MonthlyReport, list[Listed], dict[int, RowValues]]:
     """Check every typed value, then write them all (or raise ValidationFailed and write nothing);
-    the report and its indicators, as ``indicators_of`` reads them (a submission goes on to show
-    them, a save only checks against them)."""
+    the report, its indicators as ``indicators_of`` reads them (a submission goes on to show them,
+    a save only checks against them) and its values by indicator as they now are."""
     if not access.can_write_report(user, department.id, unit.id if unit else None):
         raise access.refuse(user, f"write report {scope_key(department, unit)}")
     if report is not None and next_status(report.status, "save") is None:
@@ -193,10 +193,10 @@ def _apply_values(
         )
         _touch(report, user)
         settle(report, db.session.flush)  # its actuals need its id
-        inserts, updates = _changed_actuals(report, parsed.values(), audits, scope, fresh=True)
+        inserts, updates, now = _changed_actuals(report, parsed.values(), audits, scope, fresh=True)
     else:
         # Compared before the row is touched: the read would write it first (autoflush).
-        inserts, updates = _changed_actuals(report, parsed.values(), audits, scope)
+        inserts, updates, now = _changed_actuals(report, parsed.values(), audits, scope)
         _touch(report, user)
     if inserts or updates:
         # The report's row first: a save racing on the same version waits for it, then fails its
@@ -205,7 +205,7 @@ def _apply_values(
         settle(report, db.session.flush)
         _write_actuals(report, inserts, updates)
     audit.record_many(audits, user=user)
-    return report, listed
+    return report, listed, now
 
 
 def _touch(report: MonthlyReport, user: User) -> None:
@@ -223,9 +223,10 @@ def _changed_actuals(
     scope: dict[str, Any],
     *,
     fresh: bool = False,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(rows to insert, rows to update) for the typed values that differ from the stored ones (a
-    ``fresh`` report has none), with an audit row per changed value added to ``audits``."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[int, RowValues]]:
+    """(rows to insert, rows to update, the values by indicator once they are written) for the
+    typed values that differ from the stored ones (a ``fresh`` report has none), with an audit row
+    per changed value added to ``audits``."""
     existing: dict[int, Any] = {}
     if not fresh:
         query = select(IndicatorActual.indicator_id, IndicatorActual.id, *ACTUAL_VALUE_COLUMNS)
@@ -233,6 +234,7 @@ def _changed_actuals(
             existing[found[0]] = found
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    now = {indicator_id: RowValues(*found[2:]) for indicator_id, found in existing.items()}
     for indicator, row, raw in parsed:
         stored = existing.get(indicator.id)
         values = dict(zip(ACTUAL_VALUE_FIELDS, stored[2:] if stored else _NO_VALUES, strict=True))
@@ -260,7 +262,9 @@ def _changed_actuals(
             )
         elif changed:
             updates.append({"id": stored[1], **values})
-    return inserts, updates
+        if changed or stored is None:
+            now[indicator.id] = RowValues(**values)
+    return inserts, updates, now
 
 
 @functools.lru_cache(maxsize=2 ** len(ROW_FIELDS))  # one entry per set of fields
@@ -337,7 +341,7 @@ def save_report(
     raises :class:`Conflict`. Any bad value raises :class:`ValidationFailed` and nothing is written.
     """
     department, unit, report = load_for_write(user, unit_code, year, month, department_code, version)
-    report, _ = _apply_values(user, department, unit, report, year, month, values, typed_indicators)
+    report, _, _ = _apply_values(user, department, unit, report, year, month, values, typed_indicators)
     commit_report(report)
     return report
 
@@ -390,14 +394,15 @@ def submit_report(
     department, unit, report, stored = _load_with_months(
         user, unit_code, year, month, department_code, version, months
     )
-    report, indicators = _apply_values(
+    report, indicators, now = _apply_values(
         user, department, unit, report, year, month, values or {}, report_indicators
     )
     # What is checked is in the database already; the report's own row is written with its status.
     with db.session.no_autoflush:
         data = report_data(
-            user, department, unit, year, month, indicators=indicators, report=report, stored=stored
-        )
+            user, department, unit, year, month,
+            indicators=indicators, report=report, stored=stored, values=now,
+        )  # fmt: skip
     errors = _completeness_errors(data)
     if not data.rows:
         errors["indicators"] = [gettext("此报告没有指标，无需提交")]
