@@ -4,26 +4,12 @@ that answer with a redirect or read back only what they wrote (a save of a thous
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 
 from tests.factories import DepartmentFactory
+from tests.perf.counting import counted
 from tracker.core.database import commit_keeping_loaded
 from tracker.extensions import db
-
-
-def _statements_while(action) -> int:
-    seen: list[str] = []
-    engine = db.session.get_bind()
-
-    def count(*_args) -> None:
-        seen.append("statement")
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def test_what_was_loaded_stays_loaded_and_is_committed(session):
@@ -32,7 +18,9 @@ def test_what_was_loaded_stays_loaded_and_is_committed(session):
     department.name = "焦作市大数据管理局"
     commit_keeping_loaded()
     assert not inspect(department).expired
-    assert _statements_while(lambda: department.name) == 0
+    with counted(db.engine) as sent:
+        assert department.name == "焦作市大数据管理局"
+    assert sent == []
     session.expire_all()
     assert department.name == "焦作市大数据管理局"  # read again: it was written
 

@@ -414,9 +414,8 @@ def submit_report(
         commit_report(report)
         raise NeedsConfirmation(warnings)
     apply_transition(user, report, "submit", department, unit, stamp=lambda r: _stamp_submitted(r, user))
-    submitted = (report.scope_key, year, month, user.username)  # read before the commit expires them
     commit_report(report)
-    log.info("report submitted: %s %s-%s by %s", *submitted)
+    log.info("report submitted: %s %s-%s by %s", report.scope_key, year, month, user.username)
     return report
 
 
