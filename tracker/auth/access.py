@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, inspect, select, true
 from sqlalchemy.orm import QueryableAttribute, joinedload
 
 from tracker.auth.finance_scope import finance_bureau_ids, finance_department_ids
@@ -218,10 +218,19 @@ def unit_by_code(code: str) -> Unit | None:
 
 
 def require_unit(user: User | None, code: str) -> Unit:
-    unit = unit_by_code(code)
+    unit = _own_unit(user, code) or unit_by_code(code)
     if unit is None or not can_read_unit(user, unit.id):
         raise _refuse(user, f"unit {code}")
     return unit
+
+
+def _own_unit(user: User | None, code: str) -> Unit | None:
+    """A reporter's own unit of that code, if it came loaded with the user (``session_user``); never
+    a lazy load here, so a user loaded any other way is looked up as any unit is."""
+    if user is None or getattr(user, "role", None) != "reporter":
+        return None
+    unit = inspect(user).dict.get("unit")
+    return unit if unit is not None and unit.code == code else None
 
 
 def require_project(user: User | None, year: int, code: str) -> Project:

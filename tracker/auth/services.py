@@ -63,11 +63,14 @@ def open_session(user: User) -> str:
 
 
 def session_user(key: str) -> User | None:
-    """The active user whose login session ``key`` is (Flask-Login's loader)."""
+    """The active user whose login session ``key`` is (Flask-Login's loader), with a reporter's unit
+    and its department and bureau: the door each of a reporter's requests passes is their own unit's
+    (``access.require_unit``), and it needs no statement of its own."""
     user = db.session.scalar(
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.key == key, User.active)
+        .options(joinedload(User.unit).joinedload(Unit.department).joinedload(Department.bureau))
     )
     if user is not None:
         user.session_key = key
