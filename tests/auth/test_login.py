@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.conftest import login_as
+from tracker.auth import LAST_SEEN_STEP
 from tests.reporting.world import PASSWORD
 
 
@@ -163,6 +164,21 @@ def test_an_active_session_does_not_expire(client, world, app):
     with client.session_transaction() as saved:
         saved["last_seen"] = int(time.time()) - 60
     assert client.get("/").status_code == 200
+
+
+def test_the_idle_clock_is_written_once_a_minute_not_with_every_answer(client, world):
+    login_as(client, world.reporter)
+    client.get("/")  # the session's first page adds its CSRF token
+    with client.session_transaction() as saved:
+        saved["last_seen"] = int(time.time()) - 5
+    assert "Set-Cookie" not in client.get("/").headers
+    with client.session_transaction() as saved:
+        assert int(time.time()) - saved["last_seen"] >= 5
+        saved["last_seen"] = int(time.time()) - LAST_SEEN_STEP
+    answer = client.get("/")
+    assert answer.status_code == 200 and "Set-Cookie" in answer.headers
+    with client.session_transaction() as saved:
+        assert int(time.time()) - saved["last_seen"] < 5
 
 
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])

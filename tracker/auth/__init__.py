@@ -17,6 +17,10 @@ from tracker.extensions import login_manager
 
 log = logging.getLogger("tracker.access")
 
+#: The idle clock (``last_seen``) moves in steps of a minute: the session cookie is signed and sent
+#: again once a minute, not with every answer (a session may end up to a minute early).
+LAST_SEEN_STEP = 60
+
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -71,7 +75,8 @@ def init_web(app: Flask) -> None:
             return redirect(
                 url_for("auth.login", next=request.full_path if request.method == "GET" else None)
             )
-        session["last_seen"] = now
+        if last is None or now - int(last) >= LAST_SEEN_STEP:
+            session["last_seen"] = now
         return None
 
     @app.after_request
