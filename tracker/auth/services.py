@@ -5,12 +5,13 @@ Plain functions over ``db.session``; no Flask request objects, so the CLI, pages
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, Select, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from tracker.auth import access
@@ -62,16 +63,22 @@ def open_session(user: User) -> str:
     return row.key
 
 
+@functools.cache
+def _session_user_query() -> Select[tuple[User]]:
+    # Built once: every request of a logged-in user sends it, and building it cost a tenth of a lamp.
+    return (
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.key == bindparam("key"), User.active)
+        .options(joinedload(User.unit).joinedload(Unit.department).joinedload(Department.bureau))
+    )
+
+
 def session_user(key: str) -> User | None:
     """The active user whose login session ``key`` is (Flask-Login's loader), with a reporter's unit
     and its department and bureau: the door each of a reporter's requests passes is their own unit's
     (``access.require_unit``), and it needs no statement of its own."""
-    user = db.session.scalar(
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.key == key, User.active)
-        .options(joinedload(User.unit).joinedload(Unit.department).joinedload(Department.bureau))
-    )
+    user = db.session.scalar(_session_user_query(), {"key": key})
     if user is not None:
         user.session_key = key
     return user
