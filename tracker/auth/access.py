@@ -229,7 +229,7 @@ def _own_unit(user: User | None, code: str) -> Unit | None:
     a lazy load here, so a user loaded any other way is looked up as any unit is."""
     if user is None or getattr(user, "role", None) != "reporter":
         return None
-    unit = inspect(user).dict.get("unit")
+    unit: Unit | None = inspect(user).dict.get("unit")
     return unit if unit is not None and unit.code == code else None
 
 

@@ -64,7 +64,7 @@ def open_session(user: User) -> str:
 
 
 @functools.cache
-def _session_user_query() -> Select[tuple[User]]:
+def _session_user_query() -> Select[User]:
     # Built once: every request of a logged-in user sends it, and building it cost a tenth of a lamp.
     return (
         select(User)
