@@ -222,6 +222,7 @@ class Sampler:
         self.database = make_url(url).database
         self.rss_kib = self.connections = 0
         self.cpu = 0.0  # the workers' CPU seconds over the phase
+        self.generator_cpu = self.machine_cpu = 0.0  # this process's; every core's busy time
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -323,12 +324,30 @@ def phase_solo(server: Server, accounts: list[tuple[str, str]]) -> dict[str, flo
     return {**medians, "flow in GET /login": statistics.median(ratios), "clerks": len(ratios)}
 
 
+def _machine_cpu_seconds() -> float:
+    """CPU time every core of the machine has spent busy (/proc/stat): the server, the database,
+    this load generator and anything else running."""
+    with open("/proc/stat") as stat:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def phase_crowd(server: Server, url: str, flows: list, max_seconds: float) -> tuple[clerks.Crowd, Sampler]:
     with Sampler(server, url) as sampler:
-        cpu = server.cpu_seconds()
+        cpu, machine, own = server.cpu_seconds(), _machine_cpu_seconds(), time.process_time()
         outcome = clerks.crowd("127.0.0.1", server.port, flows, time.monotonic() + max_seconds)
         sampler.cpu = server.cpu_seconds() - cpu
+        sampler.generator_cpu = time.process_time() - own
+        sampler.machine_cpu = _machine_cpu_seconds() - machine
     return outcome, sampler
+
+
+def _cpu_split(sampler: Sampler, count: int) -> tuple[float, float, float]:
+    """A phase's CPU per flow (or per GET): the server's, the load generator's, the rest's (the
+    database, mostly). Throughput follows their sum: all of them share the machine's cores."""
+    count = max(count, 1)
+    server, generator = sampler.cpu / count, sampler.generator_cpu / count
+    return server, generator, max(sampler.machine_cpu / count - server - generator, 0.0)
 
 
 # ---------------------------------------------------------------- the table
@@ -367,6 +386,7 @@ def report(args: argparse.Namespace, loaded: dict, results: dict) -> None:
                 f"{_ms(p95):>9}{_ms(clerks.percentile(ok, 99)):>9}{ratio:>13}"
             )
     print()
+    totals: dict[str, float] = {}
     for phase, label in (("login", "yardstick (GET /login)"), ("rush", "rush (clerks' flows)")):
         if phase not in results:
             continue
@@ -375,8 +395,16 @@ def report(args: argparse.Namespace, loaded: dict, results: dict) -> None:
             f"{label:<24}{crowd.seconds:6.1f}s  flows ok {crowd.flows}/{crowd.flows + crowd.failed}  "
             f"peak worker RSS {sampler.rss_kib / 1024:.0f} MiB  peak DB connections {sampler.connections}"
         )
+        count = crowd.flows if phase == "rush" else len([s for s in crowd.recorder.samples if s.ok])
+        server_cpu, generator_cpu, rest_cpu = _cpu_split(sampler, count)
+        split = (
+            f"{'':<24}CPU a {'flow' if phase == 'rush' else 'GET /login'}: server {server_cpu * 1000:.1f} ms, "
+            f"load generator {generator_cpu * 1000:.1f} ms, database and the rest {rest_cpu * 1000:.1f} ms"
+        )
+        totals[phase] = server_cpu + generator_cpu + rest_cpu
         if phase == "login":
             print(f"{'':<24}{yard_rps:.0f} GET /login a second; server CPU {_ms(yard_cpu)} ms a GET /login")
+            print(split)
         else:
             flow_cpu = sampler.cpu / max(crowd.flows, 1)
             line = f"{'':<24}{crowd.flows / crowd.seconds * 60:.0f} forms/minute; server CPU {_ms(flow_cpu)} ms a flow"
@@ -384,6 +412,9 @@ def report(args: argparse.Namespace, loaded: dict, results: dict) -> None:
                 by_rate = yard_rps / (crowd.flows / crowd.seconds)
                 line += f"; one flow = {by_rate:.1f} GET /login by throughput, {flow_cpu / yard_cpu:.1f} by server CPU (goal ≤ 40)"
             print(line)
+            if "login" in totals:
+                split += f"; all = {totals['rush'] / totals['login']:.1f} GET /login"
+            print(split)
         for failure in sorted(set(crowd.failures))[:8]:
             print(f"    failed: {failure} (×{crowd.failures.count(failure)})")
     if "solo" in results:
