@@ -117,7 +117,11 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
 
     from tracker import models  # noqa: F401  (every model registered before anything queries)
     from tracker.cli import tracker_cli
-    from tracker.core.database import engine_options_with_timeouts, timeout_settings
+    from tracker.core.database import (
+        engine_options_with_timeouts,
+        init_request_transactions,
+        timeout_settings,
+    )
     from tracker.extensions import csrf, db, limiter, migrate
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options_with_timeouts(
@@ -126,6 +130,7 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
         timeout_settings(app.config, web=web),
     )
     db.init_app(app)
+    init_request_transactions(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     if web:
         from tracker import ops, web_input

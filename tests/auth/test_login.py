@@ -7,8 +7,8 @@ import time
 import pytest
 
 from tests.conftest import login_as
-from tracker.auth import LAST_SEEN_STEP
 from tests.reporting.world import PASSWORD
+from tracker.auth import LAST_SEEN_STEP
 
 
 def _login(client, username, password=PASSWORD, **query):

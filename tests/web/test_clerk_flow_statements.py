@@ -14,6 +14,7 @@ from sqlalchemy import delete, event, select
 from werkzeug.datastructures import MultiDict
 
 from bench import clerks
+from tests.conftest import is_postgresql
 from tests.web.conftest import ORIGIN, ROLE_ACCOUNTS, https_client, production_app_over
 from tracker.budget.models import Unit
 from tracker.extensions import db
@@ -24,6 +25,9 @@ UNIT, YEAR, MONTH = "122201", 2023, 11
 #: SQLite sees them; on PostgreSQL the save's two bulk writes are COPYs, which pass the statement
 #: event by. A change that needs more is a change to look at, not a number to raise.
 BUDGET = {"login POST": 2, "form GET": 5, "lamp POST": 2, "save POST": 6, "submit POST": 7}
+#: On PostgreSQL a request that only read asks, before it ends, whether its transaction wrote: one
+#: that did not commits, and keeps the statements psycopg has prepared (tracker.core.database).
+ASKS_WHETHER_IT_WROTE = {"form GET", "lamp POST"}
 
 
 @pytest.fixture(scope="module")
@@ -111,5 +115,6 @@ def test_a_clerks_flow_reads_each_thing_once_and_stays_within_its_statements(app
     }
     assert not repeated, repeated
     costs = {kind: max(len(s) for s in requests) for kind, requests in sent.by_request.items()}
-    over = {kind: (costs[kind], budget) for kind, budget in BUDGET.items() if costs[kind] > budget}
+    budget = {kind: n + (kind in ASKS_WHETHER_IT_WROTE and is_postgresql()) for kind, n in BUDGET.items()}
+    over = {kind: (costs[kind], most) for kind, most in budget.items() if costs[kind] > most}
     assert not over, f"statements (sent, budget): {over}; all: {costs}"
