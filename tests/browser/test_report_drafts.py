@@ -68,6 +68,9 @@ def _freeze_timers(page) -> None:
 
 
 def _drafts_in_storage(page) -> list[str]:
+    # After the page's script has run: it drops a copy its own save went through when it loads, and
+    # a check made as soon as the answer's text shows can come before it (seen under a loaded CI).
+    page.wait_for_load_state("load")
     return page.evaluate(
         "Object.keys(localStorage).filter(function (k) { return k.indexOf('tracker.draft|') === 0; })"
     )
