@@ -121,14 +121,17 @@ def create_app(config_name: str | None = None, *, web: bool = True, **overrides:
         engine_options_with_timeouts,
         init_request_transactions,
         timeout_settings,
+        without_prepared_statements,
     )
     from tracker.extensions import csrf, db, limiter, migrate
 
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options_with_timeouts(
-        app.config["SQLALCHEMY_DATABASE_URI"],
-        app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {},
-        timeout_settings(app.config, web=web),
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = engine_options_with_timeouts(
+        url, app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}, timeout_settings(app.config, web=web)
     )
+    if not app.config.get("PREPARED_STATEMENTS", True):
+        options = without_prepared_statements(url, options)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     init_request_transactions(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

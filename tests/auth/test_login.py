@@ -181,6 +181,17 @@ def test_the_idle_clock_is_written_once_a_minute_not_with_every_answer(client, w
         assert int(time.time()) - saved["last_seen"] < 5
 
 
+def test_with_a_short_timeout_the_idle_clock_moves_in_a_tenth_of_it(client, world, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IDLE_TIMEOUT_MINUTES", 1)
+    login_as(client, world.reporter)
+    with client.session_transaction() as saved:
+        saved["last_seen"] = int(time.time()) - 45
+    assert client.get("/").status_code == 200
+    # Moved on: the next request 45 s on is 45 s idle, not 90 (which would end the session).
+    with client.session_transaction() as saved:
+        assert int(time.time()) - saved["last_seen"] < 5
+
+
 @pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
 def test_next_never_leaves_the_site(client, world, target):
     response = _login(client, "r801001", next=target)

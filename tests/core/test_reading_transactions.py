@@ -5,12 +5,14 @@ the ORM, a Core statement or COPY — and any failed request are rolled back as 
 from __future__ import annotations
 
 import pytest
+from flask import abort
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import app_over, fresh_database, is_postgresql
 from tracker.budget.models import Department
+from tracker.core.database import without_prepared_statements
 from tracker.evaluation.bulk import bulk_insert
 from tracker.extensions import db
 
@@ -50,6 +52,18 @@ def own_app(tmp_path_factory):
         def copy():
             bulk_insert(db.session.connection(), Department.__table__, [{"code": "copied", "name": "COPY"}])
             return "copied"
+
+        @app.get("/t/pending")
+        def pending():
+            with db.session.no_autoflush:
+                db.session.add(Department(code="pending", name="未写出"))
+                return str(db.session.scalar(select(func.count()).select_from(Department)))
+
+        @app.get("/t/refused")
+        def refused():
+            db.session.add(Department(code="refused", name="写入后答 404"))
+            db.session.flush()
+            abort(404)
 
         @app.get("/t/fail")
         def fail():
@@ -105,6 +119,28 @@ def test_a_request_that_wrote_without_committing_is_rolled_back(own_app, ends, d
     assert not _codes(own_app) & {"flushed", "core"}
 
 
+def test_a_request_that_added_without_flushing_is_rolled_back(own_app, ends):
+    # Committed, the session would write it first: what is pending is not the reading kind.
+    assert own_app.test_client().get("/t/pending").status_code == 200
+    assert ends == ["rollback"]
+    assert "pending" not in _codes(own_app)
+
+
+def test_a_request_that_wrote_then_answered_an_error_is_rolled_back(own_app, ends):
+    assert own_app.test_client().get("/t/refused").status_code == 404
+    assert ends == ["rollback"]
+    assert "refused" not in _codes(own_app)
+
+
+def test_the_ending_comes_after_the_session_is_set_up(tmp_path):
+    from flask import Flask
+
+    from tracker.core.database import init_request_transactions
+
+    with pytest.raises(RuntimeError, match="after db.init_app"):
+        init_request_transactions(Flask("bare"))
+
+
 @on_postgresql
 def test_a_copy_left_uncommitted_is_rolled_back(own_app, ends):
     # COPY passes SQLAlchemy's statement events by; the database still knows the transaction wrote.
@@ -134,3 +170,21 @@ def test_a_failed_request_is_rolled_back(own_app, ends):
     finally:
         own_app.config["PROPAGATE_EXCEPTIONS"] = None
     assert ends == ["rollback"]
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler_that_cannot_keep_them():
+    options = {"pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=3000"}}
+    off = without_prepared_statements("postgresql+psycopg://db.example/tracker", options)
+    assert off["connect_args"] == {"options": "-c lock_timeout=3000", "prepare_threshold": None}
+    assert off["pool_pre_ping"] and "prepare_threshold" not in options["connect_args"]
+    assert without_prepared_statements("sqlite:///instance/tracker.db", options) == options
+
+
+@on_postgresql
+def test_with_prepared_statements_off_the_connections_prepare_none(tmp_path):
+    with (
+        fresh_database(tmp_path) as url,
+        app_over(url, tmp_path, PREPARED_STATEMENTS=False) as app,
+        app.app_context(),
+    ):
+        assert db.session.connection().connection.driver_connection.prepare_threshold is None

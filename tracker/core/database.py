@@ -11,13 +11,14 @@ fails with "database is locked", which counts as busy here too.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from tracker.extensions import db
@@ -29,7 +30,10 @@ __all__ = [
     "BUSY_SQLSTATES",
     "commit_keeping_loaded",
     "init_request_transactions",
+    "without_prepared_statements",
 ]
+
+log = logging.getLogger("tracker.database")
 
 #: query_canceled (statement_timeout), lock_not_available (lock_timeout), deadlock_detected,
 #: serialization_failure: the statement did not run because of other work, and may be tried again.
@@ -95,7 +99,7 @@ def commit_keeping_loaded() -> None:
 _BEGUN = "tracker.begun_on"
 
 
-#: Whether the transaction has no id yet, so wrote nothing: PostgreSQL 13's name, and 9.6's before it.
+#: Whether the transaction has no id yet, so wrote nothing: PostgreSQL 13's name, and 10's before it.
 _WROTE_NOTHING = {
     True: "SELECT pg_current_xact_id_if_assigned() IS NULL",
     False: "SELECT txid_current_if_assigned() IS NULL",
@@ -112,8 +116,14 @@ def end_reading_transaction(error: BaseException | None = None) -> None:
     The two end such a transaction alike, but psycopg forgets every statement it has prepared on the
     connection at a ROLLBACK: with every page ending so, no statement was ever prepared, and the
     database planned each one afresh — most of a lamp's database time. PostgreSQL says whether the
-    transaction wrote anything (it has a transaction id from its first write, COPY included); one
-    that did, a failed request and anything not flushed are rolled back as before."""
+    transaction wrote anything (it has a transaction id from its first write, COPY and SELECT … FOR
+    UPDATE included); one that did, a failed request and anything not flushed are rolled back as
+    before.
+
+    What takes no transaction id is kept now where a rollback undid it: request code sets settings
+    with ``SET LOCAL`` (or ``set_config(…, true)``), never plain ``SET``, and sends no NOTIFY."""
+    if not db.session.registry.has():
+        return  # the request never used the database
     session = db.session()
     connection: Connection | None = session.info.pop(_BEGUN, None)
     if error is not None or connection is None or not session.in_transaction():
@@ -124,15 +134,29 @@ def end_reading_transaction(error: BaseException | None = None) -> None:
     try:
         if connection.exec_driver_sql(question).scalar():
             commit_keeping_loaded()
-    except SQLAlchemyError:
-        # The page has its answer already: a connection lost now ends as it always did.
-        with contextlib.suppress(SQLAlchemyError):
+    except Exception:
+        # The page has its answer already: whatever went wrong here, it ends as it always did, and
+        # the session is still removed after (an escaping error would stop Flask's teardowns).
+        log.exception("ending a reading transaction failed; rolled back")
+        with contextlib.suppress(Exception):
             session.rollback()
+
+
+def without_prepared_statements(url: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """``SQLALCHEMY_ENGINE_OPTIONS`` whose PostgreSQL connections prepare no statements (psycopg's
+    ``prepare_threshold=None``): for a pooler that cannot keep them (PgBouncer in transaction mode
+    before 1.21). Unchanged for other databases."""
+    merged = dict(options)
+    if make_url(url).get_backend_name() == "postgresql":
+        merged["connect_args"] = {**(merged.get("connect_args") or {}), "prepare_threshold": None}
+    return merged
 
 
 def init_request_transactions(app: Flask) -> None:
     """After ``db.init_app``: app-context teardowns run last-registered first, so this one ends the
     transaction before Flask-SQLAlchemy removes the session."""
+    if db._teardown_session not in app.teardown_appcontext_funcs:
+        raise RuntimeError("init_request_transactions(app) comes after db.init_app(app)")
     if not event.contains(Session, "after_begin", _remember_connection):
         event.listen(Session, "after_begin", _remember_connection)
     app.teardown_appcontext(end_reading_transaction)
