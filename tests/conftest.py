@@ -110,7 +110,10 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(autouse=True)
 def session(app):
-    """The per-test session, inside an app context, rolled back at the end of the test."""
+    """The per-test session, inside an app context, rolled back at the end of the test. Requests to
+    ``app`` in a test reuse that context, so its teardowns (how a request's transaction ends,
+    ``core.database.end_reading_transaction``) run per request only for apps of their own, as in
+    ``tests/web`` (``production_app_over``) and ``tests/core/test_reading_transactions.py``."""
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
