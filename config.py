@@ -44,12 +44,12 @@ class Config:
     # it may wait for a lock. A web request that hits one answers 503 with a retry message; jobs,
     # the scheduler and commands wait longer (tracker.core.database).
     WEB_STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("WEB_STATEMENT_TIMEOUT_SECONDS", "5"))
-    # PostgreSQL: psycopg prepares a statement on its fifth run on a connection (the database then
-    # plans it no more). 0 for a pooler that cannot keep prepared statements.
-    PREPARED_STATEMENTS = os.environ.get("PREPARED_STATEMENTS", "1") != "0"
     WEB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("WEB_LOCK_TIMEOUT_SECONDS", "3"))
     JOB_STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("JOB_STATEMENT_TIMEOUT_SECONDS", "1800"))
     JOB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("JOB_LOCK_TIMEOUT_SECONDS", "60"))
+    # PostgreSQL: psycopg prepares a statement on its fifth run on a connection (the database then
+    # plans it no more). 0 for a pooler that cannot keep prepared statements.
+    PREPARED_STATEMENTS = os.environ.get("PREPARED_STATEMENTS", "1") != "0"
     TIMEZONE = os.environ.get("TZ_NAME", "Asia/Shanghai")
 
     BABEL_DEFAULT_LOCALE = "zh"
