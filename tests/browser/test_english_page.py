@@ -20,6 +20,9 @@ def test_the_report_form_in_english_holds_no_chinese_but_data(live_server, page,
     page.goto(live_server.url + OCTOBER)
     page.click("header .lang a[lang=en]")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    # A click's page can show before its script runs (a goto waits for that): typed before the
+    # script listens, the value would fetch no lamp (seen once in CI on PostgreSQL).
+    page.wait_for_load_state("load")
     expect(page.locator("#report-status")).to_have_text("Draft")
 
     row = page.locator("tr.indicator-row[data-comparator=GE]").first

@@ -54,6 +54,7 @@ def test_unit_reports_july_and_the_department_reviews_it(live_server, page, scre
     other = _row(page, "信息公开合格率").locator('input[name$=".actual"]')
     typed_elsewhere = other.input_value()
     page.click("button[value=save]")
+    page.wait_for_load_state("load")  # the page shown again types into its script's listeners
 
     expect(page.locator(".flash.error")).to_contain_text("尚未保存")
     expect(_row(page, LAGGING).locator(".field-error")).to_contain_text("“一百四”不是有效数字")
