@@ -5,14 +5,14 @@ the ORM, a Core statement or COPY — and any failed request are rolled back as 
 from __future__ import annotations
 
 import pytest
-from flask import abort
+from flask import Flask, abort
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import app_over, fresh_database, is_postgresql
 from tracker.budget.models import Department
-from tracker.core.database import without_prepared_statements
+from tracker.core.database import init_request_transactions, without_prepared_statements
 from tracker.evaluation.bulk import bulk_insert
 from tracker.extensions import db
 
@@ -132,11 +132,7 @@ def test_a_request_that_wrote_then_answered_an_error_is_rolled_back(own_app, end
     assert "refused" not in _codes(own_app)
 
 
-def test_the_ending_comes_after_the_session_is_set_up(tmp_path):
-    from flask import Flask
-
-    from tracker.core.database import init_request_transactions
-
+def test_the_ending_comes_after_the_session_is_set_up():
     with pytest.raises(RuntimeError, match="after db.init_app"):
         init_request_transactions(Flask("bare"))
 
